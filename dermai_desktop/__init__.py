@@ -1,0 +1,3 @@
+"""DermAI Desktop: a dermatology clinic workstation."""
+
+__version__ = "0.1.0"

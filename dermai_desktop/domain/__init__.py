@@ -1,0 +1,1 @@
+"""Plain domain objects, rules and errors. Standard library only."""

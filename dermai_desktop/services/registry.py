@@ -1,0 +1,52 @@
+"""The set of services the UI and CLI use, built in one place by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dermai_desktop.config import MachineConfig
+from dermai_desktop.domain.ids import WorkstationId
+from dermai_desktop.services.audit import AuditService
+from dermai_desktop.services.auth import AuthService
+from dermai_desktop.services.charts import ChartService
+from dermai_desktop.services.clinic import ClinicService
+from dermai_desktop.services.patients import PatientService
+from dermai_desktop.services.ports import Clock, PasswordHasher, PasswordPolicy, UnitOfWorkFactory
+from dermai_desktop.services.settings import SettingsService
+from dermai_desktop.services.users import UserService
+
+
+@dataclass(frozen=True)
+class Services:
+    auth: AuthService
+    users: UserService
+    audit: AuditService
+    settings: SettingsService
+    patients: PatientService
+    charts: ChartService
+    clinic: ClinicService
+
+
+def build_services(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    clock: Clock,
+    workstation_id: WorkstationId,
+    machine: MachineConfig,
+) -> Services:
+    """Wire every service to the same adapters; app.py and cli.py call this once."""
+    settings = SettingsService(uow_factory, clock, machine)
+    return Services(
+        auth=AuthService(uow_factory, hasher, policy, clock, workstation_id, settings),
+        users=UserService(uow_factory, hasher, policy, clock),
+        audit=AuditService(uow_factory, clock),
+        settings=settings,
+        patients=PatientService(uow_factory, clock, settings),
+        charts=ChartService(uow_factory, clock),
+        clinic=ClinicService(uow_factory, hasher, policy, clock),
+    )
+
+
+__all__ = ["Services", "build_services"]

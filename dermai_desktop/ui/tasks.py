@@ -1,0 +1,152 @@
+"""Background task runner: services calls run off the GUI thread, results come back on it."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QRunnable, QThreadPool, Signal
+
+logger = logging.getLogger(__name__)
+
+Pool = Literal["db", "io"]
+ErrorHandler = Callable[[BaseException], None]
+
+
+@dataclass(slots=True)
+class _Pending:
+    on_success: Callable[[Any], None]
+    on_error: ErrorHandler | None
+    owner: QObject | None
+
+
+class _Job(QRunnable):
+    """Runs one callable in a pool thread and reports through the runner's signal."""
+
+    def __init__(self, runner: TaskRunner, job_id: int, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self._runner = runner
+        self._job_id = job_id
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:
+            self._runner._finished.emit(self._job_id, False, exc)
+        else:
+            self._runner._finished.emit(self._job_id, True, result)
+
+
+class TaskRunner(QObject):
+    """Runs services calls on thread pools and delivers outcomes on the GUI thread.
+
+    Modelled on Anki's QueryOp/CollectionOp and Picard's ``run_task``: the "db"
+    pool has exactly one thread because SQLite has one writer and SQLCipher
+    connections must not be shared; the "io" pool serves keychain and file work.
+    Failures go to ``on_error`` if given, else to the one error surface.
+
+    Signals:
+        busy_changed(bool): True when the first task starts, False when the last ends.
+    """
+
+    busy_changed = Signal(bool)
+    _finished = Signal(int, bool, object)
+
+    def __init__(self, parent: QObject | None = None, *, io_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pools: dict[str, QThreadPool] = {"db": QThreadPool(self), "io": QThreadPool(self)}
+        self._pools["db"].setMaxThreadCount(1)
+        self._pools["io"].setMaxThreadCount(io_threads)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._error_handler: ErrorHandler | None = None
+        # A queued connection: the worker emits, the GUI thread's event loop delivers.
+        self._finished.connect(self._on_finished)
+
+    def set_error_handler(self, handler: ErrorHandler) -> None:
+        """Where failures go when a caller gives no ``on_error`` (the error surface)."""
+        self._error_handler = handler
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        *,
+        on_success: Callable[[Any], None],
+        on_error: ErrorHandler | None = None,
+        pool: Pool = "db",
+        owner: QObject | None = None,
+    ) -> int:
+        """Run ``fn`` in ``pool``; call ``on_success(result)`` or ``on_error(exc)`` later.
+
+        ``owner``: if this Qt object is deleted before the task ends (a dialog
+        was closed), the callbacks are dropped instead of touching a dead widget.
+        """
+        job_id = next(self._ids)
+        was_idle = not self._pending
+        self._pending[job_id] = _Pending(on_success, on_error, owner)
+        if was_idle:
+            self.busy_changed.emit(True)
+        self._pools[pool].start(_Job(self, job_id, fn))
+        return job_id
+
+    def report(self, exc: BaseException) -> None:
+        """Send ``exc`` to the error surface (for on_error handlers that only take some errors)."""
+        if self._error_handler is None:
+            logger.error("error with no handler", exc_info=exc)
+            return
+        self._error_handler(exc)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait_idle(self, timeout_ms: int = 5000) -> bool:
+        """Process events until every task has delivered its outcome (tests, shutdown)."""
+        deadline = QDeadlineTimer(timeout_ms)
+        while self._pending and not deadline.hasExpired():
+            for pool in self._pools.values():
+                pool.waitForDone(10)
+            QCoreApplication.processEvents()
+        return not self._pending
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Let running tasks finish (a write must commit or roll back); drop queued ones."""
+        for pool in self._pools.values():
+            pool.clear()
+        for pool in self._pools.values():
+            pool.waitForDone(timeout_ms)
+        self._pending.clear()
+
+    def _on_finished(self, job_id: int, ok: bool, payload: object) -> None:
+        pending = self._pending.pop(job_id, None)
+        if not self._pending:
+            self.busy_changed.emit(False)
+        if pending is None:
+            return
+        if pending.owner is not None and not shiboken6.isValid(pending.owner):
+            logger.debug("task %d finished after its owner was closed; result dropped", job_id)
+            return
+        if ok:
+            self._call(pending.on_success, payload)
+            return
+        assert isinstance(payload, BaseException)
+        handler = pending.on_error or self._error_handler
+        if handler is None:
+            logger.error("task %d failed with no error handler", job_id, exc_info=payload)
+            return
+        self._call(handler, payload)
+
+    def _call(self, callback: Callable[[Any], None], arg: object) -> None:
+        # A bug in a callback must not silently kill the delivery slot; route it to the surface.
+        try:
+            callback(arg)
+        except Exception as exc:
+            if self._error_handler is None or callback is self._error_handler:
+                logger.exception("task callback failed")
+                return
+            self._error_handler(exc)

@@ -1,0 +1,109 @@
+"""Every role against every operation, through a real service method that needs it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from dermai_desktop.domain.audit import AuditAction, AuditOutcome
+from dermai_desktop.domain.errors import PermissionDenied
+from dermai_desktop.domain.roles import PERMISSIONS, Operation, Role, is_allowed
+from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.dto import NoteText
+from tests.fakes import T0
+from tests.unit.conftest import World, draft, make_world
+
+Call = Callable[[World, Actor], object]
+
+
+def _patient(w: World) -> str:
+    return w.services.patients.register(w.actors[Role.FRONT_DESK], draft()).id
+
+
+def _derm_note(w: World) -> str:
+    derm = w.actors[Role.DERMATOLOGIST]
+    pid = _patient(w)
+    enc = w.services.charts.start_encounter(derm, pid, "mole check")
+    return w.services.charts.write_note(
+        derm, enc.id, NoteText(subjective="itchy"), patient_id=pid
+    ).id
+
+
+def _sign(w: World, actor: Actor) -> object:
+    note_id = _derm_note(w)
+    return w.services.charts.sign_note(actor, note_id)  # type: ignore[arg-type]
+
+
+def _update(w: World, actor: Actor) -> object:
+    pid = _patient(w)
+    return w.services.patients.update(actor, pid, draft(phone="020 7946 0000"), 1)  # type: ignore[arg-type]
+
+
+def _maintain(w: World, actor: Actor) -> object:
+    return w.services.clinic.record_maintenance(
+        actor, AuditAction.DATABASE_CHECK, succeeded=True, detail="tables=14"
+    )
+
+
+#: One real call per operation. A new Operation without an entry fails
+#: ``test_every_operation_has_a_call``.
+CALLS: dict[Operation, Call] = {
+    Operation.USER_VIEW: lambda w, a: w.services.users.list_users(a),
+    Operation.USER_MANAGE: lambda w, a: w.services.users.add_user(
+        a, "newcomer", "New Comer", Role.FRONT_DESK, "zephyr-muffin-glacier-88"
+    ),
+    Operation.AUDIT_VERIFY: lambda w, a: w.services.audit.verify(a),
+    Operation.AUDIT_EXPORT: lambda w, a: w.services.audit.export_csv(
+        a, T0 - timedelta(days=1), T0 + timedelta(days=1), io.StringIO()
+    ),
+    Operation.SETTINGS_VIEW: lambda w, a: w.services.settings.effective(a),
+    Operation.SETTINGS_CHANGE: lambda w, a: w.services.settings.change(
+        a, "maintenance.integrity_check_days", 14
+    ),
+    Operation.PATIENT_REGISTER: lambda w, a: w.services.patients.register(a, draft()),
+    Operation.DEMOGRAPHICS_VIEW: lambda w, a: w.services.patients.get(a, _patient(w)),  # type: ignore[arg-type]
+    Operation.DEMOGRAPHICS_EDIT: _update,
+    Operation.CHART_VIEW: lambda w, a: w.services.charts.open_chart(a, _patient(w)),  # type: ignore[arg-type]
+    Operation.CHART_EDIT: lambda w, a: w.services.charts.start_encounter(a, _patient(w), "rash"),  # type: ignore[arg-type]
+    Operation.NOTE_SIGN: _sign,
+    Operation.DATABASE_MAINTAIN: _maintain,
+}
+
+
+def test_every_operation_has_a_call() -> None:
+    assert set(CALLS) == set(Operation)
+    assert set(PERMISSIONS) == set(Operation)
+
+
+@pytest.mark.parametrize("operation", list(Operation), ids=lambda o: o.value)
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_role_operation_cell(role: Role, operation: Operation) -> None:
+    w = make_world()
+    actor = w.actors[role]
+    call = CALLS[operation]
+    if is_allowed(role, operation):
+        call(w, actor)
+        assert not w.db.events(AuditAction.PERMISSION_DENIED)
+        return
+    with pytest.raises(PermissionDenied):
+        call(w, actor)
+    denied = w.db.events(AuditAction.PERMISSION_DENIED)
+    assert len(denied) == 1
+    event = denied[0]
+    assert event is w.db.audit_events[-1]
+    assert event.user_id == actor.user_id
+    assert event.role == role.value
+    assert event.outcome == AuditOutcome.DENIED
+    assert event.detail.startswith(operation.value + ":")
+    assert w.db.state.audit
+    assert w.services.audit.verify(w.actors[Role.MANAGER]).ok
+
+
+def test_every_role_is_allowed_something_and_denied_something() -> None:
+    for role in Role:
+        cells = [is_allowed(role, op) for op in Operation]
+        assert any(cells), role
+        assert not all(cells), role
