@@ -19,7 +19,6 @@ from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import (
     DatabaseCorrupt,
     ExpectedError,
-    ForeignDatabase,
     KeychainUnavailable,
     ValidationFailed,
 )
@@ -53,6 +52,7 @@ from dermai_desktop.storage.keys import (
     RecoveryKdfParams,
     generate_dek,
     generate_recovery_key,
+    open_resolving_rekey,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class SecurityProfile:
         return cls(
             Argon2PasswordHasher.cheap(),
             ZxcvbnPasswordPolicy(),
-            RecoveryKdfParams(time_cost=1, memory_cost=8, parallelism=1),
+            RecoveryKdfParams(time_cost=1, memory_cost_kib=8, parallelism=1),
         )
 
 
@@ -270,19 +270,13 @@ class LocalClinicGate:
         return KeySlots.load(self._paths.keyslots_path)
 
     def _open(self, slots: KeySlots, unlock: Callable[[bool], bytes]) -> UnlockedClinic:
-        """Open with the current key; after a crash mid-rekey, with the staged one."""
+        """Open with the current key; after a crash mid-rekey, finish or undo the change."""
         self.close()
-        dek = unlock(False)
-        try:
-            database = open_database(self._paths.data_dir, dek, expected_salt=slots.db_salt)
-        except (ForeignDatabase, DatabaseCorrupt):
-            if not slots.has_pending:
-                raise
-            # The database was rekeyed but the slot file not yet promoted.
-            dek = unlock(True)
-            database = open_database(self._paths.data_dir, dek, expected_salt=slots.db_salt)
-            slots.commit_rekey()
-            log.warning("completed an interrupted key rotation")
+        database, dek = open_resolving_rekey(
+            slots,
+            unlock,
+            lambda key: open_database(self._paths.data_dir, key, expected_salt=slots.db_salt),
+        )
         info = ClinicService(
             database.unit_of_work_factory(audit_key_from_dek(dek)),
             self._security.hasher,

@@ -400,7 +400,8 @@ def _cmd_db(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -
     from dermai_desktop.db_tools import check_database, rekey_database
 
     if args.db_command == "check":
-        return check_database(_open(args, paths, machine)[0], as_json=args.json, fail=CheckFailed)
+        gate, clinic = _open(args, paths, machine)
+        return check_database(gate, clinic, as_json=args.json, fail=CheckFailed)
     recovery_key = _read_secret("Clinic recovery key (needed to rewrap the new key): ")
     return rekey_database(_gate(paths, machine), recovery_key, as_json=args.json)
 

@@ -5,12 +5,29 @@ from __future__ import annotations
 import json
 
 from dermai_desktop.bootstrap import LocalClinicGate
+from dermai_desktop.domain.audit import AuditAction
+from dermai_desktop.domain.users import system_actor
+from dermai_desktop.services.startup import UnlockedClinic
 
 
-def check_database(gate: LocalClinicGate, *, as_json: bool, fail: type[Exception]) -> int:
-    """Run every integrity check, print the report, raise ``fail`` on a problem."""
+def check_database(
+    gate: LocalClinicGate, clinic: UnlockedClinic, *, as_json: bool, fail: type[Exception]
+) -> int:
+    """Run every integrity check, print the report, raise ``fail`` on a problem.
+
+    Run by IT on the machine (whoever can unlock the key), so it is attributed
+    to the workstation's system identity and audited.
+    """
     try:
         report = gate.database.check()
+        info = clinic.services.clinic.info()
+        if info is not None:
+            clinic.services.clinic.record_maintenance(
+                system_actor(info.workstation_id),
+                AuditAction.DATABASE_CHECK,
+                succeeded=report.ok,
+                detail=f"rows={report.total_rows}",
+            )
     finally:
         gate.close()
     if as_json:

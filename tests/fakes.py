@@ -23,6 +23,14 @@ from dermai_desktop.domain.patients import Encounter, Patient, PatientDraft, Soa
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
+from dermai_desktop.services.ports import (
+    AuditRepository,
+    ChartRepository,
+    ClinicRepository,
+    PatientRepository,
+    SettingsRepository,
+    UserRepository,
+)
 
 AUDIT_KEY = b"k" * 32
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
@@ -375,12 +383,12 @@ class FakeUnitOfWork:
         self.actor = actor
         self.committed = False
         self._state = copy.deepcopy(db.state)
-        self.users = FakeUserRepository(self._state)
-        self.audit = FakeAuditRepository(self._state, db.audit_key)
-        self.settings = FakeSettingsRepository(self._state)
-        self.clinic = FakeClinicRepository(self._state)
-        self.patients = FakePatientRepository(self._state, db.clock)
-        self.charts = FakeChartRepository(self._state, db.clock)
+        self.users: UserRepository = FakeUserRepository(self._state)
+        self.audit: AuditRepository = FakeAuditRepository(self._state, db.audit_key)
+        self.settings: SettingsRepository = FakeSettingsRepository(self._state)
+        self.clinic: ClinicRepository = FakeClinicRepository(self._state)
+        self.patients: PatientRepository = FakePatientRepository(self._state, db.clock)
+        self.charts: ChartRepository = FakeChartRepository(self._state, db.clock)
 
     def __enter__(self) -> Self:
         if self._db.open_units:

@@ -21,12 +21,12 @@ class MemoryKeyring(KeyringBackend):
     D-Bus call), ``drop_writes`` (the null backend's silent discard), ``alter_writes``.
     """
 
-    priority = 1
+    priority: float = 1.0
     # Never let keyring's own discovery pick a test double for an unrelated caller.
     viable = False
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.entries: dict[tuple[str, str], str] = {}
         self.locked = False
         self.hang_seconds = 0.0

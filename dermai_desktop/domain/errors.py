@@ -102,7 +102,7 @@ class KeychainBackendChanged(KeychainUnavailable):
 class WrongRecoveryKey(ExpectedError):
     title = "Recovery key not accepted"
     default_message = "That recovery key does not open this clinic's database."
-    default_next_step = "Check the printed recovery sheet; letters O and I are never used."
+    default_next_step = "Check the printed recovery sheet and type all 32 characters; dashes are optional."
 
 
 class DatabaseNotFound(ExpectedError):

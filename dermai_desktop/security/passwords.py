@@ -105,9 +105,7 @@ class ZxcvbnPasswordPolicy:
         inputs = [_normalise(text).casefold() for text in user_inputs if text.strip()]
         result: dict[str, Any] = zxcvbn(analysed, user_inputs=inputs)
         matches: list[dict[str, Any]] = result.get("sequence", [])
-        personal = sum(
-            len(m["token"]) for m in matches if m.get("dictionary_name") == "user_inputs"
-        )
+        personal = _personal_coverage(analysed.casefold(), inputs, matches)
         # zxcvbn scores "jsmith2024!!" as strong; half the password being the
         # person's name or the clinic's is exactly what a colleague would try.
         if personal and (personal * 2 >= len(analysed) or result["score"] < self.min_score):
@@ -133,6 +131,28 @@ class ZxcvbnPasswordPolicy:
             f"The password is too easy to guess. {warning}".strip(),
             "Make it longer, or use a few unrelated words.",
         )
+
+
+def _personal_coverage(password: str, inputs: Sequence[str], matches: list[dict[str, Any]]) -> int:
+    """How many characters of ``password`` are the person's or the clinic's words.
+
+    zxcvbn reports a user input only when it ranks it above its own dictionaries
+    ("John" may match as a common first name instead), so plain substring hits
+    are counted too; zxcvbn's own user-input matches add l33t and reversed forms.
+    """
+    covered = [False] * len(password)
+    for match in matches:
+        if match.get("dictionary_name") == "user_inputs":
+            # Indices are into the text zxcvbn saw; casefolding may lengthen it (ß -> ss).
+            for index in range(match["i"], min(match["j"] + 1, len(covered))):
+                covered[index] = True
+    for word in {w for text in inputs for w in (text, *text.split()) if len(w) >= 3}:
+        start = password.find(word)
+        while start != -1:
+            for index in range(start, start + len(word)):
+                covered[index] = True
+            start = password.find(word, start + 1)
+    return sum(covered)
 
 
 __all__ = ["Argon2PasswordHasher", "ZxcvbnPasswordPolicy"]

@@ -56,8 +56,13 @@ def _clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+#: Bidi embeddings, overrides and isolates: real names in any script never need
+#: them, and they can make a record display as someone else's name.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+    return any(unicodedata.category(ch) in {"Cc", "Cs"} or ch in _BIDI_CONTROLS for ch in value)
 
 
 def _check_name(label: str, value: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Lifecycle of the encrypted clinic database: create, open (sniff, migrate), check, rekey, close."""
+"""Lifecycle of the encrypted clinic database: create, open, migrate, check, rekey, close."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ _SALT_DAMAGE_BITS = 8
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class AuditTrailBroken(ExpectedError):
+class AuditTrailBroken(ExpectedError):  # noqa: N818 - named like domain.errors
     title = "Audit trail check failed"
     default_message = "The audit trail failed verification, so the database key was not changed."
     default_next_step = "Run 'dermai-desktop audit verify' and call IT before changing the key."
@@ -419,10 +419,21 @@ def _audit_rows(dbapi: Any) -> list[AuditEvent]:
     to_dt = UTCDateTime().process_result_value
     return [
         AuditEvent(
-            seq=r[0], id=r[1], occurred_at=to_dt(r[2], None),  # type: ignore[arg-type]
-            user_id=r[3], username=r[4], role=r[5], workstation_id=r[6], action=r[7],
-            entity_type=r[8], entity_id=r[9], patient_id=r[10], outcome=r[11], detail=r[12],
-            prev_mac=r[13], mac=r[14],
+            seq=r[0],
+            id=r[1],
+            occurred_at=to_dt(r[2], None),  # type: ignore[arg-type]
+            user_id=r[3],
+            username=r[4],
+            role=r[5],
+            workstation_id=r[6],
+            action=r[7],
+            entity_type=r[8],
+            entity_id=r[9],
+            patient_id=r[10],
+            outcome=r[11],
+            detail=r[12],
+            prev_mac=r[13],
+            mac=r[14],
         )
         for r in dbapi.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit_events ORDER BY seq")  # noqa: S608
     ]

@@ -60,7 +60,7 @@ READ_ONLY: dict[str, Any] = {READER_OPTION: True}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class CipherUnavailable(RuntimeError):
+class CipherUnavailableError(RuntimeError):
     """The loaded SQLite has no SQLCipher: refusing, or the data would be plaintext."""
 
 
@@ -102,7 +102,9 @@ def key_connection(dbapi_conn: Any, keys: KeyHolder) -> None:
         cur.execute(keys.pragma("key"))
         row = cur.execute("PRAGMA cipher_version").fetchone()
         if not row or not row[0]:
-            raise CipherUnavailable("SQLCipher is not available; refusing to open the database")
+            raise CipherUnavailableError(
+                "SQLCipher is not available; refusing to open the database"
+            )
     finally:
         cur.close()
 
@@ -171,7 +173,7 @@ def sqlite_code(exc: BaseException) -> int | None:
     return int(code) & 0xFF if isinstance(code, int) else None
 
 
-def translate_error(exc: BaseException) -> ExpectedError | None:
+def translate_error(exc: BaseException) -> ExpectedError | None:  # noqa: PLR0911 - a lookup
     """Map a SQLite/SQLCipher failure to the expected error a person can act on.
 
     Returns ``None`` for anything else (a bug), which must propagate as is.

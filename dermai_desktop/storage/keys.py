@@ -15,10 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from dermai_desktop.domain.errors import (
     ClinicAlreadyExists,
     DatabaseCorrupt,
@@ -39,7 +35,6 @@ from dermai_desktop.storage.keyslot_file import (
     FORMAT_VERSION,
     KEK_BYTES,
     KEYSLOTS_FILENAME,
-    NONCE_BYTES,
     KeychainSlot,
     RecoveryKdfParams,
     RecoverySlot,
@@ -49,10 +44,15 @@ from dermai_desktop.storage.keyslot_file import (
     atomic_write,
     corrupt,
     demo_key_text,
+    derive_recovery_kek,
     document_json,
+    kek_check,
     now_text,
     read_demo_kek,
     read_document,
+    slot_aad,
+    unwrap_dek,
+    wrap_dek,
 )
 
 __all__ = [
@@ -134,46 +134,6 @@ def fingerprint(dek: bytes) -> str:
     return hmac.new(dek, b"dermai-key-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def _kek_check(kek: bytes) -> str:
-    # Lets an unlock tell "this KEK is wrong" from "the wrapped DEK was damaged"; it is a
-    # PRF output of a 256-bit key, so it helps no guessing the GCM tag does not already.
-    return hmac.new(kek, b"dermai-kek-check", hashlib.sha256).hexdigest()[:16]
-
-
-def _derive_recovery_kek(raw_key: bytes, salt: bytes, params: RecoveryKdfParams) -> bytes:
-    return hash_secret_raw(
-        raw_key,
-        salt,
-        time_cost=params.time_cost,
-        memory_cost=params.memory_cost_kib,
-        parallelism=params.parallelism,
-        hash_len=KEK_BYTES,
-        type=Type.ID,
-    )
-
-
-def _aad(slot_name: str, clinic_id: str, key_id: str) -> bytes:
-    # Binds each wrapped DEK to its slot, clinic and key generation, so a slot copied from
-    # another clinic or generation fails authentication instead of opening the wrong data.
-    return f"dermai-keyslot|{slot_name}|{clinic_id}|{key_id}".encode()
-
-
-# --- the document ----------------------------------------------------------------------
-
-
-def _wrap(kek: bytes, dek: bytes, aad: bytes) -> Wrapped:
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    return Wrapped(nonce, AESGCM(kek).encrypt(nonce, dek, aad), _kek_check(kek))
-
-
-def _unwrap(kek: bytes, wrapped: Wrapped, aad: bytes) -> bytes | None:
-    try:
-        dek = AESGCM(kek).decrypt(wrapped.nonce, wrapped.ciphertext, aad)
-    except InvalidTag:
-        return None
-    return dek if len(dek) == DEK_BYTES else None
-
-
 # --- the key-slot file ---------------------------------------------------------------
 
 
@@ -240,10 +200,10 @@ class KeySlots:
         key_id = new_uuid7()
         salt = secrets.token_bytes(ARGON2_SALT_BYTES)
         recovery = RecoverySlot(
-            _wrap(
-                _derive_recovery_kek(raw_recovery, salt, recovery_params),
+            wrap_dek(
+                derive_recovery_kek(raw_recovery, salt, recovery_params),
                 dek,
-                _aad("recovery", clinic, key_id),
+                slot_aad("recovery", clinic, key_id),
             ),
             recovery_params,
             salt,
@@ -260,7 +220,7 @@ class KeySlots:
                 account = f"{clinic}/kek/{key_id}"
                 keystore.put_secret(account, kek)  # reads back; raises if the keychain lied
                 keychain = KeychainSlot(
-                    _wrap(kek, dek, _aad("keychain", clinic, key_id)),
+                    wrap_dek(kek, dek, slot_aad("keychain", clinic, key_id)),
                     account,
                     keystore.backend_name(),
                 )
@@ -273,13 +233,13 @@ class KeySlots:
                     what="the demo key",
                 )
                 wrote_demo = True
-                demo_slot = _wrap(demo_kek, dek, _aad("demo", clinic, key_id))
+                demo_slot = wrap_dek(demo_kek, dek, slot_aad("demo", clinic, key_id))
             slots = SlotSet(key_id, fingerprint(dek), now_text(), recovery, keychain, demo_slot)
             doc = SlotDocument(clinic, None, slots, None)
             atomic_write(path, document_json(doc), exclusive=True, what="the key-slot file")
         except BaseException as exc:
             # Undo what this call made so a failed set-up can simply be retried.
-            if wrote_demo and not isinstance(exc, FileExistsError):
+            if wrote_demo:
                 demo_path.unlink(missing_ok=True)
             if account is not None and keystore is not None:
                 _forget(keystore, account)
@@ -385,7 +345,9 @@ class KeySlots:
                 "Unlock with the clinic recovery key; the keychain will be linked afterwards.",
             )
         kek = self._keychain_kek(slots.keychain, keystore)
-        dek = _unwrap(kek, slots.keychain.wrapped, _aad("keychain", self.clinic_id, slots.key_id))
+        dek = unwrap_dek(
+            kek, slots.keychain.wrapped, slot_aad("keychain", self.clinic_id, slots.key_id)
+        )
         if dek is None:
             # The KEK passed its check, so the wrapped DEK itself was altered.
             raise KeychainUnavailable(
@@ -403,7 +365,9 @@ class KeySlots:
         """
         slots = self._slots(pending)
         kek = _recovery_kek(slots.recovery, text)
-        dek = _unwrap(kek, slots.recovery.wrapped, _aad("recovery", self.clinic_id, slots.key_id))
+        dek = unwrap_dek(
+            kek, slots.recovery.wrapped, slot_aad("recovery", self.clinic_id, slots.key_id)
+        )
         if dek is None:
             raise corrupt("the recovery slot was altered")
         return self._checked(dek, slots)
@@ -414,7 +378,7 @@ class KeySlots:
         if slots.demo is None:
             raise ValueError("not a demo clinic")
         kek = self._demo_kek(slots.demo)
-        dek = _unwrap(kek, slots.demo, _aad("demo", self.clinic_id, slots.key_id))
+        dek = unwrap_dek(kek, slots.demo, slot_aad("demo", self.clinic_id, slots.key_id))
         if dek is None:
             raise corrupt("the demo slot was altered")
         return self._checked(dek, slots)
@@ -438,7 +402,7 @@ class KeySlots:
         keystore.put_secret(account, kek)
         backend = keystore.backend_name()
         slot = KeychainSlot(
-            _wrap(kek, dek, _aad("keychain", self.clinic_id, self.key_id)), account, backend
+            wrap_dek(kek, dek, slot_aad("keychain", self.clinic_id, self.key_id)), account, backend
         )
         try:
             self._write(replace(self._doc, current=replace(self._doc.current, keychain=slot)))
@@ -460,9 +424,9 @@ class KeySlots:
             raise ValueError(f"params: {problem}")
         raw = parse_recovery_key(new_recovery_key)
         salt = secrets.token_bytes(ARGON2_SALT_BYTES)
-        kek = _derive_recovery_kek(raw, salt, params)
+        kek = derive_recovery_kek(raw, salt, params)
         slot = RecoverySlot(
-            _wrap(kek, dek, _aad("recovery", self.clinic_id, self.key_id)), params, salt
+            wrap_dek(kek, dek, slot_aad("recovery", self.clinic_id, self.key_id)), params, salt
         )
         self._write(replace(self._doc, current=replace(self._doc.current, recovery=slot)))
         log.info("recovery key rotated (clinic %s, key %s)", self.clinic_id, self.key_id)
@@ -495,10 +459,13 @@ class KeySlots:
         # Reuse each slot's KEK (the same Argon2 salt and cost, the same keychain entry): one
         # Argon2 run, no keychain write, and every KEK is proven against the current DEK.
         rkek = _recovery_kek(cur.recovery, recovery_key)
-        if _unwrap(rkek, cur.recovery.wrapped, _aad("recovery", clinic, cur.key_id)) != current_dek:
+        if (
+            unwrap_dek(rkek, cur.recovery.wrapped, slot_aad("recovery", clinic, cur.key_id))
+            != current_dek
+        ):
             raise WrongRecoveryKey()
         recovery = replace(
-            cur.recovery, wrapped=_wrap(rkek, new_dek, _aad("recovery", clinic, new_id))
+            cur.recovery, wrapped=wrap_dek(rkek, new_dek, slot_aad("recovery", clinic, new_id))
         )
         keychain = None
         if cur.keychain is not None:
@@ -508,7 +475,7 @@ class KeySlots:
                     "Try again with the keychain available, or re-link it first.",
                 )
             kek = self._keychain_kek(cur.keychain, keystore)
-            if _unwrap(kek, cur.keychain.wrapped, _aad("keychain", clinic, cur.key_id)) != (
+            if unwrap_dek(kek, cur.keychain.wrapped, slot_aad("keychain", clinic, cur.key_id)) != (
                 current_dek
             ):
                 raise KeychainUnavailable(
@@ -516,12 +483,12 @@ class KeySlots:
                     "Unlock with the recovery key and re-link the keychain first.",
                 )
             keychain = replace(
-                cur.keychain, wrapped=_wrap(kek, new_dek, _aad("keychain", clinic, new_id))
+                cur.keychain, wrapped=wrap_dek(kek, new_dek, slot_aad("keychain", clinic, new_id))
             )
         demo = None
         if cur.demo is not None:
             dkek = self._demo_kek(cur.demo)
-            demo = _wrap(dkek, new_dek, _aad("demo", clinic, new_id))
+            demo = wrap_dek(dkek, new_dek, slot_aad("demo", clinic, new_id))
         staged = SlotSet(new_id, fingerprint(new_dek), now_text(), recovery, keychain, demo)
         self._write(replace(self._doc, pending=staged))
         log.info("key change staged (clinic %s, key %s -> %s)", clinic, cur.key_id, new_id)
@@ -569,6 +536,9 @@ class KeySlots:
             raise RekeyInProgress()
 
     def _keychain_kek(self, slot: KeychainSlot, keystore: KeyStore) -> bytes:
+        # "No usable keychain" first: when the keyring daemon is simply not running, the
+        # fix is to start it, not to re-link; calling that a backend change would mislead.
+        keystore.ensure_usable()
         current = keystore.backend_name()
         if current != slot.backend:
             raise KeychainBackendChanged(
@@ -582,9 +552,7 @@ class KeySlots:
                 "The system keychain has no key for this clinic.",
                 "Unlock with the clinic recovery key; the keychain will be re-linked afterwards.",
             )
-        if len(kek) != KEK_BYTES or not hmac.compare_digest(
-            _kek_check(kek), slot.wrapped.kek_check
-        ):
+        if len(kek) != KEK_BYTES or not hmac.compare_digest(kek_check(kek), slot.wrapped.kek_check):
             raise KeychainUnavailable(
                 "The key in the system keychain does not match this clinic's key-slot file.",
                 "Unlock with the clinic recovery key; the keychain will be re-linked afterwards.",
@@ -593,7 +561,7 @@ class KeySlots:
 
     def _demo_kek(self, slot: Wrapped) -> bytes:
         kek = read_demo_kek(self._path.parent / DEMO_KEY_FILENAME)
-        if not hmac.compare_digest(_kek_check(kek), slot.kek_check):
+        if not hmac.compare_digest(kek_check(kek), slot.kek_check):
             raise DatabaseCorrupt(
                 f"The demo key file {DEMO_KEY_FILENAME} does not belong to this demo clinic."
             )
@@ -605,8 +573,8 @@ class KeySlots:
 
 
 def _recovery_kek(slot: RecoverySlot, text: str) -> bytes:
-    kek = _derive_recovery_kek(parse_recovery_key(text), slot.salt, slot.params)
-    if not hmac.compare_digest(_kek_check(kek), slot.wrapped.kek_check):
+    kek = derive_recovery_kek(parse_recovery_key(text), slot.salt, slot.params)
+    if not hmac.compare_digest(kek_check(kek), slot.wrapped.kek_check):
         raise WrongRecoveryKey()
     return kek
 

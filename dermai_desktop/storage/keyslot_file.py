@@ -1,10 +1,12 @@
-"""The key-slot file format: its data model, strict JSON parsing and crash-safe writing."""
+"""The key-slot file format: data model, key wrapping, strict parsing and crash-safe writes."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import errno
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -12,6 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dermai_desktop.domain.errors import (
     DatabaseCorrupt,
@@ -100,6 +106,54 @@ class SlotDocument:
     db_salt: bytes | None
     current: SlotSet
     pending: SlotSet | None
+
+
+# --- wrapping --------------------------------------------------------------------------
+
+
+def kek_check(kek: bytes) -> str:
+    """A short public check value of a KEK, stored beside the slot it wraps."""
+    # Lets an unlock tell "this KEK is wrong" from "the wrapped DEK was damaged"; it is a
+    # PRF output of a 256-bit key, so it helps no guessing the GCM tag does not already.
+    return hmac.new(kek, b"dermai-kek-check", hashlib.sha256).hexdigest()[:16]
+
+
+def derive_recovery_kek(raw_key: bytes, salt: bytes, params: RecoveryKdfParams) -> bytes:
+    """The recovery slot's KEK: Argon2id over the 20 raw bytes of the recovery key."""
+    return hash_secret_raw(
+        raw_key,
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost_kib,
+        parallelism=params.parallelism,
+        hash_len=KEK_BYTES,
+        type=Type.ID,
+    )
+
+
+def slot_aad(slot_name: str, clinic_id: str, key_id: str) -> bytes:
+    """The GCM associated data of one slot."""
+    # Binds each wrapped DEK to its slot, clinic and key generation, so a slot copied from
+    # another clinic or generation fails authentication instead of opening the wrong data.
+    return f"dermai-keyslot|{slot_name}|{clinic_id}|{key_id}".encode()
+
+
+def wrap_dek(kek: bytes, dek: bytes, aad: bytes) -> Wrapped:
+    """AES-256-GCM-wrap ``dek`` under ``kek`` with a fresh random nonce."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return Wrapped(nonce, AESGCM(kek).encrypt(nonce, dek, aad), kek_check(kek))
+
+
+def unwrap_dek(kek: bytes, wrapped: Wrapped, aad: bytes) -> bytes | None:
+    """The DEK, or None if ``kek`` or ``aad`` is wrong or the wrapped bytes were altered."""
+    try:
+        dek = AESGCM(kek).decrypt(wrapped.nonce, wrapped.ciphertext, aad)
+    except InvalidTag:
+        return None
+    return dek if len(dek) == DEK_BYTES else None
+
+
+# --- JSON ------------------------------------------------------------------------------
 
 
 def now_text() -> str:
@@ -354,6 +408,13 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool, what: str) -> None
         tmp.unlink(missing_ok=True)
 
 
+_NO_HARD_LINKS = frozenset(
+    code
+    for code in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP)
+    if code is not None
+)
+
+
 def _publish(tmp: Path, path: Path, *, exclusive: bool) -> None:
     if not exclusive:
         os.replace(tmp, path)
@@ -362,9 +423,11 @@ def _publish(tmp: Path, path: Path, *, exclusive: bool) -> None:
     else:
         try:
             os.link(tmp, path)  # refuses an existing target, atomically
-        except FileExistsError:
-            raise
-        except OSError:  # filesystems without hard links (FAT, some network shares)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # Filesystems without hard links (FAT, some network shares): check, then
+            # rename; the window between the two is the best such a filesystem allows.
             if path.exists():
                 raise FileExistsError(errno.EEXIST, "exists") from None
             os.replace(tmp, path)

@@ -32,7 +32,7 @@ CLOCK_KEY = "clock"
 TXN_KEY = "txn_id"
 
 
-class HardDeleteRefused(RuntimeError):
+class HardDeleteRefusedError(RuntimeError):
     """A synced row was deleted with ``session.delete``; set ``deleted_at`` instead."""
 
 
@@ -83,39 +83,47 @@ def _column_keys(obj: SyncedMixin) -> list[str]:
     return [attr.key for attr in inspect(obj).mapper.column_attrs]
 
 
-def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+def _collect(session: Session) -> list[tuple[str, SyncedMixin, int | None, dict[str, Any]]]:
+    """(kind, row, base version, changed fields) for every synced row this flush writes."""
     for obj in session.deleted:
         if isinstance(obj, SyncedMixin):
-            raise HardDeleteRefused(
+            raise HardDeleteRefusedError(
                 f"hard delete of a synced {type(obj).__name__} refused; set deleted_at instead"
             )
-    changes: list[tuple[str, SyncedMixin, int | None, dict[str, Any]]] = []
-    for obj in session.new:
-        if isinstance(obj, SyncedMixin):
-            changes.append(("insert", obj, None, {}))
+    changes: list[tuple[str, SyncedMixin, int | None, dict[str, Any]]] = [
+        ("insert", obj, None, {}) for obj in session.new if isinstance(obj, SyncedMixin)
+    ]
     for obj in session.dirty:
         if isinstance(obj, SyncedMixin) and obj not in session.new:
             changed = _changed_fields(obj)
             if changed:
                 deleting = "deleted_at" in changed and obj.deleted_at is not None
                 changes.append(("delete" if deleting else "update", obj, obj.version, changed))
+    return changes
+
+
+def _stamp_insert(obj: SyncedMixin, now: datetime) -> dict[str, Any]:
+    # Repositories usually set these; rows added directly to the session get them here.
+    obj.id = obj.id or new_uuid7()
+    obj.created_at = obj.created_at or now
+    obj.version = 1
+    obj.updated_at = obj.created_at
+    return _insert_fields(obj)
+
+
+def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+    changes = _collect(session)
     if not changes:
         return
-
     actor, now, txn = _actor(session), _now(session), _txn_id(session)
     # Writers hold the database lock from BEGIN IMMEDIATE, so max+1 cannot race.
     last = session.connection().execute(select(func.max(SyncOutboxRecord.local_seq))).scalar()
     seq = int(last or 0)
     for kind, obj, base_version, changed in changes:
         if kind == "insert":
-            if obj.id is None:
-                obj.id = new_uuid7()
-            if obj.created_at is None:
-                obj.created_at = now
-            obj.version = 1
-            obj.updated_at = obj.created_at
-            changed = _insert_fields(obj)
+            fields = _stamp_insert(obj, now)
         else:
+            fields = changed
             obj.version = (base_version or 0) + 1
             obj.updated_at = now
         obj.updated_by = actor.user_id
@@ -126,11 +134,11 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
                 op_id=new_uuid7(),
                 txn_id=txn,
                 local_seq=seq,
-                entity=type(obj).__tablename__,  # type: ignore[attr-defined]  # mapped subclasses
+                entity=inspect(obj).mapper.local_table.name,
                 row_id=obj.id,
                 kind=kind,
                 base_version=base_version,
-                fields=json.dumps(changed, sort_keys=True, separators=(",", ":")),
+                fields=json.dumps(fields, sort_keys=True, separators=(",", ":")),
                 created_at=now,
             )
         )
@@ -145,10 +153,10 @@ def _apply_defaults(obj: SyncedMixin) -> None:
         if default is None or getattr(obj, attr.key) is not None:
             continue
         if default.is_scalar:
-            setattr(obj, attr.key, default.arg)  # type: ignore[attr-defined]
+            setattr(obj, attr.key, default.arg)
         elif default.is_callable:
             # SQLAlchemy wraps zero-argument callables to take an execution context.
-            setattr(obj, attr.key, default.arg(None))  # type: ignore[attr-defined]
+            setattr(obj, attr.key, default.arg(None))
 
 
 def _insert_fields(obj: SyncedMixin) -> dict[str, Any]:

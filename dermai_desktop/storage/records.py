@@ -87,7 +87,8 @@ class SyncedMixin:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr takes the class
-        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+        table = cls.__table__  # type: ignore[attr-defined]  # set on each mapped subclass
+        return {"version_id_col": table.c.version, "version_id_generator": False}
 
 
 #: Bookkeeping columns the outbox does not repeat in ``fields``.
@@ -258,9 +259,7 @@ class ProblemRecord(SyncedMixin, Base):
 class AllergyRecord(SyncedMixin, Base):
     __tablename__ = "allergies"
     __table_args__ = (
-        CheckConstraint(
-            "severity IN ('mild', 'moderate', 'severe', 'unknown')", name="severity"
-        ),
+        CheckConstraint("severity IN ('mild', 'moderate', 'severe', 'unknown')", name="severity"),
         Index("ix_allergies_patient_id", "patient_id"),
     )
 

@@ -128,6 +128,10 @@ class SqlUserRepository:
         record = self._record(user_id)
         record.password_hash = password_hash
         record.must_change_password = must_change
+        # A new password (a manager's reset, or the user's own change) ends any lockout:
+        # the lockout message tells the user to ask a manager for exactly this.
+        record.failed_logins = 0
+        record.locked_until = None
 
     def record_login_failure(self, user_id: UserId, locked_until: datetime | None) -> int:
         record = self._record(user_id)
@@ -186,9 +190,9 @@ class SqlClinicRepository:
 
     def get(self) -> ClinicInfo | None:
         clinic = self._session.scalars(
-            select(ClinicRecord).where(ClinicRecord.deleted_at.is_(None)).order_by(
-                ClinicRecord.created_at
-            )
+            select(ClinicRecord)
+            .where(ClinicRecord.deleted_at.is_(None))
+            .order_by(ClinicRecord.created_at)
         ).first()
         if clinic is None:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,11 @@ class AppController(QObject):
         tasks: TaskRunner,
         incident_id_factory: IncidentIdFactory = default_incident_id,
         parent: QObject | None = None,
+        *,
+        quit_app: Callable[[int], None] = QCoreApplication.exit,
     ) -> None:
         super().__init__(parent)
+        self._quit_app = quit_app  # tests pass a recorder: exit() would end later event loops
         self.gate = gate
         self.tasks = tasks
         self.surface = ErrorSurface(incident_id_factory)
@@ -258,7 +262,7 @@ class AppController(QObject):
             return
         self._set_stage(Stage.FINISHED)
         self.finished.emit(code)
-        QCoreApplication.exit(code)
+        self._quit_app(code)
 
     def _set_stage(self, stage: Stage) -> None:
         self.stage = stage

@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         brand.setObjectName("brand")
         clinic = QLabel(self.session.clinic.clinic_name)
         clinic.setObjectName("brandSub")
+        clinic.setWordWrap(True)
         names.addWidget(brand)
         names.addWidget(clinic)
         brand_row.addLayout(names, 1)
@@ -168,6 +169,10 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.nav, 1)
 
+        layout.addLayout(self._user_box())
+        return sidebar
+
+    def _user_box(self) -> QVBoxLayout:
         user_box = QVBoxLayout()
         user_box.setContentsMargins(20, 0, 20, 0)
         user_box.setSpacing(2)
@@ -186,10 +191,9 @@ class MainWindow(QMainWindow):
         self.sign_out_button.setIcon(theme.icon("logout", sidebar_text))
         user_box.addWidget(self.sidebar_lock_button)
         user_box.addWidget(self.sign_out_button)
-        layout.addLayout(user_box)
         self.sidebar_lock_button.clicked.connect(self.lock)
         self.sign_out_button.clicked.connect(self.sign_out_requested)
-        return sidebar
+        return user_box
 
     def _build_pages(self) -> None:
         sidebar_text = theme.token("sidebar_text")

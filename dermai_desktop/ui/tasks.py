@@ -24,6 +24,12 @@ class _Pending:
     owner: QObject | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    ok: bool
+    payload: object
+
+
 class _Job(QRunnable):
     """Runs one callable in a pool thread and reports through the runner's signal."""
 
@@ -37,9 +43,9 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:
-            self._runner._finished.emit(self._job_id, False, exc)
+            self._runner._finished.emit(self._job_id, _Outcome(ok=False, payload=exc))
         else:
-            self._runner._finished.emit(self._job_id, True, result)
+            self._runner._finished.emit(self._job_id, _Outcome(ok=True, payload=result))
 
 
 class TaskRunner(QObject):
@@ -55,7 +61,9 @@ class TaskRunner(QObject):
     """
 
     busy_changed = Signal(bool)
-    _finished = Signal(int, bool, object)
+    # One object argument: a Python bool crossing threads in a queued signal has been seen
+    # to upset PySide's reference counting at interpreter exit.
+    _finished = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None, *, io_threads: int = 4) -> None:
         super().__init__(parent)
@@ -122,7 +130,8 @@ class TaskRunner(QObject):
             pool.waitForDone(timeout_ms)
         self._pending.clear()
 
-    def _on_finished(self, job_id: int, ok: bool, payload: object) -> None:
+    def _on_finished(self, job_id: int, outcome: _Outcome) -> None:
+        ok, payload = outcome.ok, outcome.payload
         pending = self._pending.pop(job_id, None)
         if not self._pending:
             self.busy_changed.emit(False)

@@ -77,10 +77,23 @@ def manager(uow_factory: SqlUnitOfWorkFactory, clock: StepClock) -> Actor:
     actor = Actor(user_id, "manager1", Role.MANAGER, WORKSTATION)
     with uow_factory(actor) as uow:
         uow.clinic.create(
-            ClinicInfo(ClinicId(new_uuid7()), "Test Clinic", WORKSTATION, "Front PC", False, clock.now())
+            ClinicInfo(
+                ClinicId(new_uuid7()), "Test Clinic", WORKSTATION, "Front PC", False, clock.now()
+            )
         )
         uow.users.add(
-            User(user_id, "manager1", "Mia Manager", Role.MANAGER, True, False, 0, None, None, clock.now()),
+            User(
+                user_id,
+                "manager1",
+                "Mia Manager",
+                Role.MANAGER,
+                True,
+                False,
+                0,
+                None,
+                None,
+                clock.now(),
+            ),
             "argon2-hash-placeholder",
         )
         uow.commit()
@@ -92,7 +105,18 @@ def doctor(uow_factory: SqlUnitOfWorkFactory, manager: Actor, clock: StepClock) 
     user_id = UserId(new_uuid7())
     with uow_factory(manager) as uow:
         uow.users.add(
-            User(user_id, "drderm", "Dr Derm", Role.DERMATOLOGIST, True, False, 0, None, None, clock.now()),
+            User(
+                user_id,
+                "drderm",
+                "Dr Derm",
+                Role.DERMATOLOGIST,
+                True,
+                False,
+                0,
+                None,
+                None,
+                clock.now(),
+            ),
             "hash",
         )
         uow.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.storage.database import Database
 from dermai_desktop.storage.engine import READ_ONLY
-from dermai_desktop.storage.outbox import HardDeleteRefused
+from dermai_desktop.storage.outbox import HardDeleteRefusedError
 from dermai_desktop.storage.records import PatientRecord, UserRecord
 from dermai_desktop.storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.integration.conftest import StepClock, draft
@@ -20,8 +20,10 @@ from tests.integration.conftest import StepClock, draft
 def outbox(db: Database) -> list[dict[str, object]]:
     with db.engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT local_seq, txn_id, entity, row_id, kind, base_version, fields, state "
-                 "FROM sync_outbox ORDER BY local_seq")
+            text(
+                "SELECT local_seq, txn_id, entity, row_id, kind, base_version, fields, state "
+                "FROM sync_outbox ORDER BY local_seq"
+            )
         ).mappings()
         return [dict(r) | {"fields": json.loads(r["fields"])} for r in rows]
 
@@ -65,9 +67,11 @@ def test_insert_then_update_records_changed_fields_only(
     ]
     insert, update = ops
     assert insert["row_id"] == update["row_id"] == patient.id
-    assert insert["fields"]["mrn"] == "DA1" and insert["fields"]["flags"] == ["latex-allergy"]
+    assert insert["fields"]["mrn"] == "DA1"
+    assert insert["fields"]["flags"] == ["latex-allergy"]
     assert insert["fields"]["date_of_birth"] == "1980-02-29"
-    assert "version" not in insert["fields"] and "updated_by" not in insert["fields"]
+    assert "version" not in insert["fields"]
+    assert "updated_by" not in insert["fields"]
     assert update["fields"] == {"phone": "555-0100"}
     assert {o["state"] for o in ops} == {"pending"}
     with db.engine.connect() as conn:
@@ -117,7 +121,7 @@ def test_tombstone_is_a_delete_op_and_hard_delete_is_refused(
         record = uow.session.get(PatientRecord, patient.id)
         assert record is not None
         uow.session.delete(record)
-        with pytest.raises(HardDeleteRefused):
+        with pytest.raises(HardDeleteRefusedError):
             uow.session.flush()
     with uow_factory(doctor) as uow:
         record = uow.session.get(PatientRecord, patient.id)
@@ -126,7 +130,11 @@ def test_tombstone_is_a_delete_op_and_hard_delete_is_refused(
         uow.commit()
         assert uow.patients.get(patient.id) is None
     last = outbox(db)[-1]
-    assert (last["kind"], last["base_version"], list(last["fields"])) == ("delete", 1, ["deleted_at"])
+    assert (last["kind"], last["base_version"], list(last["fields"])) == (
+        "delete",
+        1,
+        ["deleted_at"],
+    )
 
 
 def test_machine_local_fields_do_not_sync(
@@ -140,7 +148,8 @@ def test_machine_local_fields_do_not_sync(
     assert outbox(db)[start:] == []
     with uow_factory(manager) as uow:
         record = uow.session.scalars(select(UserRecord)).first()
-        assert record is not None and record.version == 1
+        assert record is not None
+        assert record.version == 1
         uow.users.set_password_hash(manager.user_id, "new", must_change=True)
         uow.commit()
     [op] = outbox(db)[start:]
@@ -156,7 +165,7 @@ def test_writers_serialise(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) -> 
                 with uow_factory(doctor) as uow:
                     uow.patients.add(draft(given=f"T{n}"), f"T{n}-{i}")
                     uow.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]

@@ -46,7 +46,18 @@ def test_user_round_trip(
     created = clock.now()
     with uow_factory(manager) as uow:
         uow.users.add(
-            User(user_id, "frontdesk", "Fran Desk", Role.FRONT_DESK, True, True, 0, None, None, created),
+            User(
+                user_id,
+                "frontdesk",
+                "Fran Desk",
+                Role.FRONT_DESK,
+                True,
+                True,
+                0,
+                None,
+                None,
+                created,
+            ),
             "hash-1",
         )
         uow.commit()
@@ -90,7 +101,18 @@ def test_duplicate_username_is_a_validation_error(
 ) -> None:
     with uow_factory(manager) as uow, pytest.raises(ValidationFailed) as caught:
         uow.users.add(
-            User(UserId(new_uuid7()), "Manager1", "Other", Role.MANAGER, True, False, 0, None, None, clock.now()),
+            User(
+                UserId(new_uuid7()),
+                "Manager1",
+                "Other",
+                Role.MANAGER,
+                True,
+                False,
+                0,
+                None,
+                None,
+                clock.now(),
+            ),
             "h",
         )
     assert "Manager1" not in str(caught.value)
@@ -130,7 +152,12 @@ def test_patient_round_trip(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) ->
             added.id, draft(phone="555", fitzpatrick=None, flags=()), expected_version=1
         )
         uow.commit()
-    assert (updated.version, updated.phone, updated.fitzpatrick, updated.flags) == (2, "555", None, ())
+    assert (updated.version, updated.phone, updated.fitzpatrick, updated.flags) == (
+        2,
+        "555",
+        None,
+        (),
+    )
     assert updated.updated_at > added.updated_at
     with uow_factory(doctor) as uow:
         assert uow.patients.get(added.id) == updated
@@ -143,20 +170,28 @@ def test_patient_round_trip(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) ->
         assert uow.patients.get(PatientId("missing")) is None
 
 
-def test_duplicate_mrn_is_a_validation_error(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) -> None:
+def test_duplicate_mrn_is_a_validation_error(
+    uow_factory: SqlUnitOfWorkFactory, doctor: Actor
+) -> None:
     with uow_factory(doctor) as uow:
         uow.patients.add(draft(), "DA1")
         with pytest.raises(ValidationFailed):
             uow.patients.add(draft(given="Bo"), "DA1")
 
 
-def test_chart_round_trip(uow_factory: SqlUnitOfWorkFactory, doctor: Actor, clock: StepClock) -> None:
+def test_chart_round_trip(
+    uow_factory: SqlUnitOfWorkFactory, doctor: Actor, clock: StepClock
+) -> None:
     with uow_factory(doctor) as uow:
         patient = uow.patients.add(draft(), "DA1")
         first = uow.charts.add_encounter(patient.id, doctor.user_id, "mole check")
         second = uow.charts.add_encounter(patient.id, doctor.user_id, "follow-up")
-        note = uow.charts.add_note(first.id, patient.id, doctor.user_id, NoteText("itchy", "5 mm", "naevus", "watch"))
-        later = uow.charts.add_note(second.id, patient.id, doctor.user_id, NoteText(subjective="better"))
+        note = uow.charts.add_note(
+            first.id, patient.id, doctor.user_id, NoteText("itchy", "5 mm", "naevus", "watch")
+        )
+        later = uow.charts.add_note(
+            second.id, patient.id, doctor.user_id, NoteText(subjective="better")
+        )
         uow.commit()
     with uow_factory(doctor) as uow:
         assert [e.id for e in uow.charts.encounters(patient.id)] == [second.id, first.id]
@@ -167,7 +202,11 @@ def test_chart_round_trip(uow_factory: SqlUnitOfWorkFactory, doctor: Actor, cloc
         signed = uow.charts.sign_note(note.id, doctor.user_id, at)
         assert (signed.signed_at, signed.signed_by, signed.is_signed) == (at, doctor.user_id, True)
         addendum = uow.charts.add_note(
-            first.id, patient.id, doctor.user_id, NoteText(plan="histology booked"), amends_id=note.id
+            first.id,
+            patient.id,
+            doctor.user_id,
+            NoteText(plan="histology booked"),
+            amends_id=note.id,
         )
         uow.commit()
     with uow_factory(doctor) as uow:
@@ -176,7 +215,9 @@ def test_chart_round_trip(uow_factory: SqlUnitOfWorkFactory, doctor: Actor, cloc
         assert [a.id for a in notes[1].addenda] == [addendum.id]
         assert notes[1].addenda[0].amends_id == note.id
         fetched = uow.charts.get_note(note.id)
-        assert fetched is not None and fetched.plan == "excise" and len(fetched.addenda) == 1
+        assert fetched is not None
+        assert fetched.plan == "excise"
+        assert len(fetched.addenda) == 1
         assert uow.charts.get_note(NoteId("missing")) is None
         with pytest.raises(SignedContentLocked):
             uow.charts.update_note_text(note.id, NoteText("changed"))
@@ -204,27 +245,39 @@ def test_signed_note_update_refused_by_trigger(
         assert conn.execute(text("SELECT plan FROM notes")).scalar() == ""
     # An unsigned note can still be edited at the SQL level.
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO notes (id, encounter_id, patient_id, author_id, subjective, "
-                          "objective, assessment, plan, created_at, updated_at, version) VALUES "
-                          "('n2', :e, :p, :a, '', '', '', '', 'x', 'x', 1)"),
-                     {"e": enc.id, "p": patient.id, "a": doctor.user_id})
+        conn.execute(
+            text(
+                "INSERT INTO notes (id, encounter_id, patient_id, author_id, subjective, "
+                "objective, assessment, plan, created_at, updated_at, version) VALUES "
+                "('n2', :e, :p, :a, '', '', '', '', 'x', 'x', 1)"
+            ),
+            {"e": enc.id, "p": patient.id, "a": doctor.user_id},
+        )
         conn.execute(text("UPDATE notes SET plan = 'ok' WHERE id = 'n2'"))
 
 
-def test_datetimes_round_trip_as_aware_utc(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) -> None:
+def test_datetimes_round_trip_as_aware_utc(
+    uow_factory: SqlUnitOfWorkFactory, doctor: Actor
+) -> None:
     with uow_factory(doctor) as uow:
         patient = uow.patients.add(draft(), "DA1")
         enc = uow.charts.add_encounter(patient.id, doctor.user_id, "r")
         uow.commit()
     with uow_factory(doctor) as uow:
         [got] = uow.charts.encounters(patient.id)
-    assert got.started_at == enc.started_at and got.started_at.tzinfo == UTC
+    assert got.started_at == enc.started_at
+    assert got.started_at.tzinfo == UTC
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO encounters (id, patient_id, clinician_id, started_at, reason, "
-                          "created_at, updated_at, version) VALUES ('e', 'nope', 'nope', 'x', '', 'x', 'x', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO encounters (id, patient_id, clinician_id, started_at, reason, "
+                "created_at, updated_at, version) "
+                "VALUES ('e', 'nope', 'nope', 'x', '', 'x', 'x', 1)"
+            )
+        )
 
 
 def test_naive_datetimes_are_refused(uow_factory: SqlUnitOfWorkFactory, doctor: Actor) -> None:
@@ -233,4 +286,4 @@ def test_naive_datetimes_are_refused(uow_factory: SqlUnitOfWorkFactory, doctor: 
         enc = uow.charts.add_encounter(patient.id, doctor.user_id, "r")
         note = uow.charts.add_note(enc.id, patient.id, doctor.user_id, NoteText("s"))
         with pytest.raises(Exception, match="naive datetime"):
-            uow.charts.sign_note(note.id, doctor.user_id, datetime(2026, 1, 1))  # noqa: DTZ001
+            uow.charts.sign_note(note.id, doctor.user_id, datetime(2026, 1, 1))

@@ -10,6 +10,7 @@ import pytest
 
 from dermai_desktop.domain.audit import AuditAction, AuditOutcome
 from dermai_desktop.domain.errors import PermissionDenied
+from dermai_desktop.domain.ids import NoteId, PatientId
 from dermai_desktop.domain.roles import PERMISSIONS, Operation, Role, is_allowed
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.dto import NoteText
@@ -19,11 +20,11 @@ from tests.unit.conftest import World, draft, make_world
 Call = Callable[[World, Actor], object]
 
 
-def _patient(w: World) -> str:
+def _patient(w: World) -> PatientId:
     return w.services.patients.register(w.actors[Role.FRONT_DESK], draft()).id
 
 
-def _derm_note(w: World) -> str:
+def _derm_note(w: World) -> NoteId:
     derm = w.actors[Role.DERMATOLOGIST]
     pid = _patient(w)
     enc = w.services.charts.start_encounter(derm, pid, "mole check")
@@ -34,18 +35,19 @@ def _derm_note(w: World) -> str:
 
 def _sign(w: World, actor: Actor) -> object:
     note_id = _derm_note(w)
-    return w.services.charts.sign_note(actor, note_id)  # type: ignore[arg-type]
+    return w.services.charts.sign_note(actor, note_id)
 
 
 def _update(w: World, actor: Actor) -> object:
     pid = _patient(w)
-    return w.services.patients.update(actor, pid, draft(phone="020 7946 0000"), 1)  # type: ignore[arg-type]
+    return w.services.patients.update(actor, pid, draft(phone="020 7946 0000"), 1)
 
 
 def _maintain(w: World, actor: Actor) -> object:
-    return w.services.clinic.record_maintenance(
+    w.services.clinic.record_maintenance(
         actor, AuditAction.DATABASE_CHECK, succeeded=True, detail="tables=14"
     )
+    return None
 
 
 #: One real call per operation. A new Operation without an entry fails
@@ -64,10 +66,10 @@ CALLS: dict[Operation, Call] = {
         a, "maintenance.integrity_check_days", 14
     ),
     Operation.PATIENT_REGISTER: lambda w, a: w.services.patients.register(a, draft()),
-    Operation.DEMOGRAPHICS_VIEW: lambda w, a: w.services.patients.get(a, _patient(w)),  # type: ignore[arg-type]
+    Operation.DEMOGRAPHICS_VIEW: lambda w, a: w.services.patients.get(a, _patient(w)),
     Operation.DEMOGRAPHICS_EDIT: _update,
-    Operation.CHART_VIEW: lambda w, a: w.services.charts.open_chart(a, _patient(w)),  # type: ignore[arg-type]
-    Operation.CHART_EDIT: lambda w, a: w.services.charts.start_encounter(a, _patient(w), "rash"),  # type: ignore[arg-type]
+    Operation.CHART_VIEW: lambda w, a: w.services.charts.open_chart(a, _patient(w)),
+    Operation.CHART_EDIT: lambda w, a: w.services.charts.start_encounter(a, _patient(w), "rash"),
     Operation.NOTE_SIGN: _sign,
     Operation.DATABASE_MAINTAIN: _maintain,
 }

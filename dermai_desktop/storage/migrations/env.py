@@ -1,4 +1,4 @@
-"""Alembic environment: migrate through the keyed connection handed over in ``config.attributes``."""
+"""Alembic environment: migrate through the keyed connection passed in ``config.attributes``."""
 
 from __future__ import annotations
 

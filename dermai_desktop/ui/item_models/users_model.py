@@ -21,7 +21,7 @@ def user_status(user: User, now: datetime) -> str:
     if user.locked_until is not None and user.locked_until > now:
         return "Locked"
     if user.must_change_password:
-        return "Active (must change password)"
+        return "New password due"
     return "Active"
 
 

@@ -31,13 +31,29 @@ SOURCE_LABELS = {"default": "Default", "machine": "Set by IT", "clinic": "Clinic
 LOCKED_TEXT = "Locked by your IT department"
 
 
+_GROUPS = {
+    "security": "Security",
+    "ui": "Appearance",
+    "clinic": "Clinic",
+    "maintenance": "Maintenance",
+    "logging": "Logging",
+    "sentry": "Error reporting",
+    "keychain": "Keychain",
+}
+_ACRONYMS = {"mrn": "MRN", "dsn": "DSN", "it": "IT", "ui": "UI"}
+
+
 def setting_title(name: str) -> str:
-    """``security.idle_lock_minutes`` -> ``Idle lock minutes``."""
-    return name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    """``security.idle_lock_minutes`` -> ``Idle lock minutes``; ``mrn_prefix`` -> ``MRN prefix``."""
+    words = name.rsplit(".", 1)[-1].split("_")
+    words = [_ACRONYMS.get(w, w) for w in words]
+    first = words[0] if words[0].isupper() else words[0].capitalize()
+    return " ".join([first, *words[1:]])
 
 
 def setting_group(name: str) -> str:
-    return name.split(".", 1)[0].capitalize()
+    prefix = name.split(".", 1)[0]
+    return _GROUPS.get(prefix, prefix.capitalize())
 
 
 def read_only_reason(setting: Any, role: Role) -> str | None:

@@ -248,8 +248,9 @@ class _RecoveryPage(QWizardPage):
         self.print_button.setIcon(theme.icon("print"))
         self.copy_button = button("Copy", "Copy the recovery key")
         self.copy_button.setIcon(theme.icon("copy"))
-        row.addWidget(self.print_button)
-        row.addWidget(self.copy_button)
+        for widget in (self.print_button, self.copy_button):
+            widget.setAutoDefault(False)  # Enter must not print; Finish is the default action
+            row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
         self.status = InlineStatus()

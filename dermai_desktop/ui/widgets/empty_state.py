@@ -29,7 +29,8 @@ class EmptyState(QFrame):
         self.text_label.setObjectName("emptyText")
         self.text_label.setWordWrap(True)
         self.text_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text_label.setMaximumWidth(520)
+        # A fixed width: a word-wrapped label given only its size hint collapses to a sliver.
+        self.text_label.setFixedWidth(480)
         for widget in (self.icon_label, self.title_label, self.text_label):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)

@@ -1,0 +1,123 @@
+"""Run every benchmark and print a Markdown table for the README.
+
+Usage: ``python -m tests.benchmarks.run_all [--only NAME ...] [--table-only]``.
+Each benchmark writes ``tests/benchmarks/results/<name>.json``; ``--table-only`` prints
+the table from those files without measuring again. Run on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.benchmarks import (
+    test_bench_argon2,
+    test_bench_cold_start,
+    test_bench_db_open,
+    test_bench_orm_workload,
+)
+from tests.benchmarks._common import RESULTS_DIR
+
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    test_bench_cold_start.NAME: test_bench_cold_start.run,
+    test_bench_db_open.NAME: test_bench_db_open.run,
+    test_bench_orm_workload.NAME: test_bench_orm_workload.run,
+    test_bench_argon2.NAME: test_bench_argon2.run,
+}
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.exists():
+        return None
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
+def markdown_table(results: dict[str, dict[str, Any]]) -> str:
+    rows: list[tuple[str, str, str]] = []
+    if cold := results.get("cold_start"):
+        rows.append((
+            "Cold start to a usable login window (demo clinic, offscreen)",
+            f"{cold['app_median_ms']:.0f} ms",
+            f"floor (PySide6 import + QApplication) {cold['floor_median_ms']:.0f} ms; "
+            f"ratio {cold['ratio']:.1f}x; median of {cold['runs']}",
+        ))
+    if db := results.get("db_open"):
+        rows.append((
+            "Database open with the raw key + first query",
+            f"{db['raw_key_median_ms']:.1f} ms (p95 {db['raw_key_p95_ms']:.1f} ms)",
+            f"{db['opens']} opens; a PBKDF2 passphrase key (kdf_iter "
+            f"{db['passphrase_kdf_iter']}) would add {db['passphrase_median_ms']:.0f} ms",
+        ))
+    if orm := results.get("orm_workload"):
+        for phase, label in (
+            ("insert", f"insert {orm['patients']:,} patients"),
+            ("lookup", f"{orm['lookups']:,} point lookups"),
+            ("update", f"{orm['updates']:,} single-row update transactions"),
+        ):
+            fig = orm["phases"][phase]
+            rows.append((
+                f"ORM workload: {label}",
+                f"{fig['ratio']:.2f}x",
+                f"SQLCipher {fig['sqlcipher_s']:.2f} s vs SQLite {fig['sqlite_s']:.2f} s; "
+                f"median of {orm['runs']}",
+            ))
+        total = orm["total"]
+        verdict = "met" if total["ratio"] <= orm["goal_ratio"] else "NOT met"
+        rows.append((
+            "ORM workload: total",
+            f"{total['ratio']:.2f}x",
+            f"SQLCipher {total['sqlcipher_s']:.2f} s vs SQLite {total['sqlite_s']:.2f} s; "
+            f"goal <= {orm['goal_ratio']}x {verdict}",
+        ))
+    if argon := results.get("argon2"):
+        p, r = argon["password_params"], argon["recovery_params"]
+        rows.append((
+            "Argon2id password hash",
+            f"{argon['password_hash_median_ms']:.0f} ms",
+            f"t={p['time_cost']}, m={p['memory_cost_kib'] // 1024} MiB, p={p['parallelism']}; "
+            f"median of {argon['password_runs']}",
+        ))
+        rows.append((
+            "Argon2id recovery-key KDF",
+            f"{argon['recovery_kdf_median_ms']:.0f} ms",
+            f"t={r['time_cost']}, m={r['memory_cost_kib'] // 1024} MiB, p={r['parallelism']}; "
+            f"median of {argon['recovery_runs']}; only on a recovery unlock",
+        ))
+    machine = next(iter(results.values()), {}).get("machine", {})
+    lines = [
+        f"Measured on {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "
+        f"Python {machine.get('python', '?')}.",
+        "",
+        "| Benchmark | Result | Details |",
+        "|---|---|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=None)
+    parser.add_argument("--table-only", action="store_true", help="reprint the saved results")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    names = args.only or list(BENCHMARKS)
+    if not args.table_only:
+        for name in names:
+            start = time.perf_counter()
+            BENCHMARKS[name]()
+            print(f"  ({name} took {time.perf_counter() - start:.0f} s)", flush=True)
+    results = {name: result for name in BENCHMARKS if (result := _load(name)) is not None}
+    print()
+    print(markdown_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
