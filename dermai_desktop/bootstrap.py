@@ -17,7 +17,9 @@ from pathlib import Path
 from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import (
+    ClinicAlreadyExists,
     DatabaseCorrupt,
+    DatabaseNotFound,
     ExpectedError,
     KeychainUnavailable,
     ValidationFailed,
@@ -141,6 +143,11 @@ class LocalClinicGate:
         set-up can be retried; anything that existed before is never touched.
         """
         self.validate_setup(request)
+        if self._paths.keyslots_path.exists() and not self._paths.db_path.exists():
+            raise ClinicAlreadyExists(
+                "A clinic key file (keyslots.json) is already in this data directory.",
+                "Restore its database (clinic.db), or move keyslots.json aside to start again.",
+            )
         clinic_id = ClinicId(new_uuid7())
         workstation_id = WorkstationId(new_uuid7())
         dek = generate_dek()
@@ -224,7 +231,9 @@ class LocalClinicGate:
         current = slots.unlock_with_recovery_key(recovery_key)  # proves who is asking
         self._open(slots, lambda pending: current)
         database = self.database
-        keystore = None if slots.is_demo or not slots.has_keychain_slot else self._keystore_factory()
+        keystore = (
+            None if slots.is_demo or not slots.has_keychain_slot else self._keystore_factory()
+        )
         new_dek = generate_dek()
         slots.stage_rekey(current, new_dek, keystore, recovery_key)
         database.rekey(new_dek)
@@ -262,6 +271,12 @@ class LocalClinicGate:
     # --- internals --------------------------------------------------------------------
 
     def _load_slots(self) -> KeySlots:
+        if self._paths.keyslots_path.exists() and not self._paths.db_path.exists():
+            raise DatabaseNotFound(
+                "The clinic's key file is here but its database (clinic.db) is missing.",
+                "Restore clinic.db from the latest backup. If setting up this clinic was "
+                "interrupted, move keyslots.json aside and set the clinic up again.",
+            )
         if self._paths.db_path.exists() and not self._paths.keyslots_path.exists():
             raise DatabaseCorrupt(
                 "The key file that belongs beside the clinic database is missing.",

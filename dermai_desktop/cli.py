@@ -56,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         "4 check failed.",
     )
     parser.add_argument("--version", action="version", version=f"DermAI Desktop {__version__}")
-    parser.add_argument("--data-dir", help="clinic data directory (default: per-user data dir; "
-                        "env DERMAI_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir", help="clinic data directory (default: per-user data dir; env DERMAI_DATA_DIR)"
+    )
     parser.add_argument("--debug", action="store_true", help="verbose console log, tracebacks")
     parser.add_argument(
         "--recovery-key",
@@ -186,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -> int:
+def _dispatch(
+    command: str, args: argparse.Namespace, paths: AppPaths, machine: MachineConfig
+) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, AppPaths, MachineConfig], int]] = {
         "run": _cmd_run,
         "init": _cmd_init,
@@ -235,8 +238,11 @@ def _cmd_demo(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig)
 
     gate = demo_gate(paths, machine)
     print(f"Demo clinic in {paths.data_dir} (invented patients only).")
-    print("Building it on first use takes a few seconds..." if gate.state().value == "no_clinic"
-          else "Opening the existing demo clinic.")
+    print(
+        "Building it on first use takes a few seconds..."
+        if gate.state().value == "no_clinic"
+        else "Opening the existing demo clinic."
+    )
     open_or_create_demo(gate, patients=max(0, args.patients))
     gate.close()
     print("Demo accounts (user name / password / role):")
@@ -282,9 +288,9 @@ def _cmd_init(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig)
     return EXIT_OK
 
 
-def _open(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -> tuple[
-    LocalClinicGate, UnlockedClinic
-]:
+def _open(
+    args: argparse.Namespace, paths: AppPaths, machine: MachineConfig
+) -> tuple[LocalClinicGate, UnlockedClinic]:
     gate = _gate(paths, machine)
     if args.recovery_key:
         return gate, gate.unlock_with_recovery_key(_read_secret("Clinic recovery key: "))
@@ -292,7 +298,8 @@ def _open(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -> 
         return gate, gate.unlock()
     except KeychainUnavailable as exc:
         raise KeychainUnavailable(
-            exc.message, "Run the command again with --recovery-key to unlock with the recovery key."
+            exc.message,
+            "Run the command again with --recovery-key to unlock with the recovery key.",
         ) from None
 
 
@@ -332,7 +339,9 @@ def _cmd_user(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig)
                     status = "active" if u.active else "disabled"
                     print(f"{u.username:<16} {u.role.label:<18} {status:<9} {u.full_name}")
         elif args.user_command == "add":
-            users.add_user(actor, args.username, args.full_name, Role(args.role), _new_password(args))
+            users.add_user(
+                actor, args.username, args.full_name, Role(args.role), _new_password(args)
+            )
             print(f"User {args.username} added.")
         elif args.user_command in ("disable", "enable", "reset-password"):
             target = _find_user(users.list_users(actor), args.username)
@@ -375,9 +384,16 @@ def _cmd_audit(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig
         if args.audit_command == "verify":
             verdict = audit.verify(actor)
             if args.json:
-                print(json.dumps({"ok": verdict.ok, "rows_checked": verdict.rows_checked,
-                                  "first_broken_seq": verdict.first_broken_seq,
-                                  "reason": verdict.reason}))
+                print(
+                    json.dumps(
+                        {
+                            "ok": verdict.ok,
+                            "rows_checked": verdict.rows_checked,
+                            "first_broken_seq": verdict.first_broken_seq,
+                            "reason": verdict.reason,
+                        }
+                    )
+                )
             elif verdict.ok:
                 print(f"Audit trail intact: {verdict.rows_checked} events checked.")
             else:
@@ -416,14 +432,24 @@ def _cmd_config(args: argparse.Namespace, paths: AppPaths, machine: MachineConfi
         except ExpectedError as exc:
             clinic_note = f"clinic settings not read: {exc.message}"
         else:
-            clinic_values = {s.name: s.value for s in clinic.services.settings.effective(None)
-                             if s.source == "clinic"}
+            clinic_values = {
+                s.name: s.value
+                for s in clinic.services.settings.effective(None)
+                if s.source == "clinic"
+            }
             clinic_note = "clinic settings read from the database"
             gate2.close()
     settings = resolve(machine, clinic_values)
     if args.json:
-        print(json.dumps([{"name": s.name, "value": s.value, "source": s.source,
-                           "locked": s.locked} for s in settings], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"name": s.name, "value": s.value, "source": s.source, "locked": s.locked}
+                    for s in settings
+                ],
+                indent=2,
+            )
+        )
     else:
         print(f"Machine file: {machine.path or 'none'}; {clinic_note}.")
         for s in settings:
@@ -435,8 +461,13 @@ def _cmd_config(args: argparse.Namespace, paths: AppPaths, machine: MachineConfi
 def _cmd_self_test(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -> int:
     from dermai_desktop.self_test import run_self_test
 
-    return run_self_test(paths, _gate(paths, machine), _keystore_factory(machine),
-                         as_json=args.json, fail=CheckFailed)
+    return run_self_test(
+        paths,
+        _gate(paths, machine),
+        _keystore_factory(machine),
+        as_json=args.json,
+        fail=CheckFailed,
+    )
 
 
 def _usage(message: str) -> ExpectedError:

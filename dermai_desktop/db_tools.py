@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from dermai_desktop.bootstrap import LocalClinicGate
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.users import system_actor
 from dermai_desktop.services.startup import UnlockedClinic
+from dermai_desktop.storage.database import CheckReport
+
+log = logging.getLogger(__name__)
 
 
 def check_database(
@@ -20,16 +24,28 @@ def check_database(
     """
     try:
         report = gate.database.check()
-        info = clinic.services.clinic.info()
-        if info is not None:
-            clinic.services.clinic.record_maintenance(
-                system_actor(info.workstation_id),
-                AuditAction.DATABASE_CHECK,
-                succeeded=report.ok,
-                detail=f"rows={report.total_rows}",
-            )
+        _print_report(report, as_json=as_json)
+        if report.ok:
+            # A damaged database refuses writes, so only a clean check is audited; a
+            # failed one is already reported on screen and in the log.
+            info = clinic.services.clinic.info()
+            if info is not None:
+                clinic.services.clinic.record_maintenance(
+                    system_actor(info.workstation_id),
+                    AuditAction.DATABASE_CHECK,
+                    succeeded=True,
+                    detail=f"rows={report.total_rows}",
+                )
+        else:
+            log.error("database check found problems: %d", len(report.errors))
     finally:
         gate.close()
+    if not report.ok:
+        raise fail()
+    return 0
+
+
+def _print_report(report: CheckReport, *, as_json: bool) -> None:
     if as_json:
         print(
             json.dumps(
@@ -54,9 +70,6 @@ def check_database(
             if line != "ok":
                 print(f"  - {line}")
         print("Nothing was changed. Restore the latest backup or call IT.")
-    if not report.ok:
-        raise fail()
-    return 0
 
 
 def rekey_database(gate: LocalClinicGate, recovery_key: str, *, as_json: bool) -> int:

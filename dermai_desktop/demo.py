@@ -12,8 +12,8 @@ import logging
 import random
 from datetime import date
 
-from dermai_desktop.config import MachineConfig
 from dermai_desktop.bootstrap import LocalClinicGate, SecurityProfile
+from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.patients import FitzpatrickType, PatientDraft, Sex
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.paths import AppPaths
@@ -78,7 +78,12 @@ def _populate(clinic: UnlockedClinic, patient_count: int) -> None:
     manager = services.auth.login(DEMO_ACCOUNTS[0].username, DEMO_ACCOUNTS[0].password)
     for account in DEMO_ACCOUNTS[1:]:
         services.users.add_user(
-            manager, account.username, account.full_name, account.role, account.password
+            manager,
+            account.username,
+            account.full_name,
+            account.role,
+            account.password,
+            must_change_password=False,
         )
     services.auth.logout(manager)
 

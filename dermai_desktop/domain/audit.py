@@ -36,8 +36,8 @@ class AuditAction(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     SETTINGS_CHANGE = "settings_change"
     KEY_CHANGE = "key_change"
-    PASSWORD_CHANGE = "password_change"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an event name, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name, not a password
     CLINIC_SETUP = "clinic_setup"
     DATABASE_CHECK = "database_check"
     AUDIT_VERIFY = "audit_verify"

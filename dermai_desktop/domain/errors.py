@@ -102,7 +102,9 @@ class KeychainBackendChanged(KeychainUnavailable):
 class WrongRecoveryKey(ExpectedError):
     title = "Recovery key not accepted"
     default_message = "That recovery key does not open this clinic's database."
-    default_next_step = "Check the printed recovery sheet and type all 32 characters; dashes are optional."
+    default_next_step = (
+        "Check the printed recovery sheet and type all 32 characters; dashes are optional."
+    )
 
 
 class DatabaseNotFound(ExpectedError):
@@ -126,7 +128,9 @@ class DatabaseCorrupt(ExpectedError):
 class DatabaseNotEncrypted(ExpectedError):
     title = "Unencrypted database refused"
     default_message = "The database file is a plain, unencrypted SQLite file."
-    default_next_step = "Patient data must be encrypted; restore the clinic's own database or call IT."
+    default_next_step = (
+        "Patient data must be encrypted; restore the clinic's own database or call IT."
+    )
 
 
 class ForeignDatabase(ExpectedError):
@@ -150,7 +154,9 @@ class DiskFull(ExpectedError):
 class ReadOnlyLocation(ExpectedError):
     title = "Cannot write"
     default_message = "The data directory cannot be written to."
-    default_next_step = "Ask IT to give this account write access, or choose another data directory."
+    default_next_step = (
+        "Ask IT to give this account write access, or choose another data directory."
+    )
 
 
 class DatabaseBusy(ExpectedError):

@@ -47,7 +47,7 @@ class Operation(StrEnum):
     DATABASE_MAINTAIN = "database.maintain"
 
 
-D, F, M, I = Role.DERMATOLOGIST, Role.FRONT_DESK, Role.MANAGER, Role.IT_ADMIN
+D, F, M, I = Role.DERMATOLOGIST, Role.FRONT_DESK, Role.MANAGER, Role.IT_ADMIN  # noqa: E741 - matrix shorthand
 
 #: operation -> roles allowed. Clinical content (charts, notes, images) is for
 #: clinicians only; front desk works with demographics and the schedule;

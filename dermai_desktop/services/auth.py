@@ -190,6 +190,12 @@ class AuthService:
             user = uow.users.get(actor.user_id)
             return user is not None and user.must_change_password
 
+    def full_name(self, actor: Actor) -> str:
+        """The signed-in person's own display name (anyone may read their own)."""
+        with self._uow_factory(actor) as uow:
+            user = uow.users.get(actor.user_id)
+            return user.full_name if user is not None else actor.username
+
     def idle_lock_minutes(self) -> int:
         return self._settings.int_value("security.idle_lock_minutes")
 

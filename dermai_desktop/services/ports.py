@@ -90,7 +90,9 @@ class PatientRepository(Protocol):
 
 
 class ChartRepository(Protocol):
-    def add_encounter(self, patient_id: PatientId, clinician_id: UserId, reason: str) -> Encounter: ...
+    def add_encounter(
+        self, patient_id: PatientId, clinician_id: UserId, reason: str
+    ) -> Encounter: ...
     def encounters(self, patient_id: PatientId) -> list[Encounter]: ...
     def notes(self, patient_id: PatientId) -> list[SoapNote]:
         """Top-level notes, newest first, each with its addenda attached."""

@@ -98,7 +98,14 @@ class UserService:
         return users
 
     def add_user(
-        self, actor: Actor, username: str, full_name: str, role: Role, password: str
+        self,
+        actor: Actor,
+        username: str,
+        full_name: str,
+        role: Role,
+        password: str,
+        *,
+        must_change_password: bool = True,
     ) -> User:
         self._gate.require(actor, Operation.USER_MANAGE, entity_type="user")
         name = check_username(username)
@@ -116,8 +123,9 @@ class UserService:
                 full_name=full,
                 role=role,
                 active=True,
-                # The manager chose this password, so the person must pick their own.
-                must_change_password=True,
+                # Normally the manager chose this password, so the person must pick their
+                # own; the demo clinic opts out so its printed passwords keep working.
+                must_change_password=must_change_password,
                 failed_logins=0,
                 locked_until=None,
                 last_login_at=None,

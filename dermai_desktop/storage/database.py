@@ -48,7 +48,7 @@ _SALT_DAMAGE_BITS = 8
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class AuditTrailBroken(ExpectedError):  # noqa: N818 - named like domain.errors
+class AuditTrailBroken(ExpectedError):
     title = "Audit trail check failed"
     default_message = "The audit trail failed verification, so the database key was not changed."
     default_next_step = "Run 'dermai-desktop audit verify' and call IT before changing the key."
@@ -110,8 +110,9 @@ def create_clinic_database(data_dir: Path, dek: bytes) -> None:
     try:
         # Touch the file under our own exclusive create so a racing second
         # creator fails instead of sharing the file.
-        with path.open("xb"):
-            created = True
+        # Owner-only: SQLite gives the WAL and shared-memory files the same mode.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        created = True
         _upgrade(engine, "head")
         _checkpoint(engine)
     except BaseException:
@@ -359,6 +360,10 @@ class Database:
                     errors.append(f"reading {table}: {error}")
                 rows[table] = count
         finally:
+            if errors or cipher:
+                # After SQLCipher meets a damaged page the connection refuses writes;
+                # never hand it back to the pool for the next unit of work.
+                raw.invalidate()
             raw.close()
         return CheckReport(integrity, cipher, rows, tuple(errors))
 

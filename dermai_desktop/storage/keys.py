@@ -86,7 +86,7 @@ _T = TypeVar("_T")
 
 
 # Named like the domain errors (WrongRecoveryKey, ...): a condition, not an "...Error".
-class RekeyInProgress(ExpectedError):  # noqa: N818
+class RekeyInProgress(ExpectedError):
     title = "Key change in progress"
     default_message = "A change of the database key was started and not finished."
     default_next_step = "Restart DermAI Desktop to finish it, then try again."

@@ -26,6 +26,7 @@ from dermai_desktop.ui.screens.login_dialog import LoginDialog
 from dermai_desktop.ui.screens.recovery_unlock_dialog import RecoveryUnlockDialog
 from dermai_desktop.ui.screens.setup_wizard import SetupWizard
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -261,12 +262,12 @@ class AppController(QObject):
         if self.stage == Stage.FINISHED:
             return
         self._set_stage(Stage.FINISHED)
-        self.finished.emit(code)
+        emit(self.finished, code)
         self._quit_app(code)
 
     def _set_stage(self, stage: Stage) -> None:
         self.stage = stage
-        self.stage_changed.emit(stage.value)
+        emit(self.stage_changed, stage.value)
 
     def _active_window(self) -> QWidget | None:
         for widget in (self.login_dialog, self.window, self.wizard, self.recovery_dialog):

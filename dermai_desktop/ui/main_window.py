@@ -31,6 +31,7 @@ from dermai_desktop.ui.screens.lock_screen import LockScreen
 from dermai_desktop.ui.screens.settings_screen import SettingsScreen
 from dermai_desktop.ui.screens.users_screen import UsersScreen
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.empty_state import EmptyState
 from dermai_desktop.ui.widgets.forms import button
@@ -375,4 +376,4 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
-        self.close_requested.emit()
+        emit(self.close_requested)

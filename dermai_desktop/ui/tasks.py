@@ -11,6 +11,8 @@ from typing import Any, Literal
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QRunnable, QThreadPool, Signal
 
+from dermai_desktop.ui.signals import emit
+
 logger = logging.getLogger(__name__)
 
 Pool = Literal["db", "io"]
@@ -43,9 +45,9 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:
-            self._runner._finished.emit(self._job_id, _Outcome(ok=False, payload=exc))
+            emit(self._runner._finished, self._job_id, _Outcome(ok=False, payload=exc))
         else:
-            self._runner._finished.emit(self._job_id, _Outcome(ok=True, payload=result))
+            emit(self._runner._finished, self._job_id, _Outcome(ok=True, payload=result))
 
 
 class TaskRunner(QObject):
@@ -98,7 +100,7 @@ class TaskRunner(QObject):
         was_idle = not self._pending
         self._pending[job_id] = _Pending(on_success, on_error, owner)
         if was_idle:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self._pools[pool].start(_Job(self, job_id, fn))
         return job_id
 
@@ -134,7 +136,7 @@ class TaskRunner(QObject):
         ok, payload = outcome.ok, outcome.payload
         pending = self._pending.pop(job_id, None)
         if not self._pending:
-            self.busy_changed.emit(False)
+            emit(self.busy_changed, False)
         if pending is None:
             return
         if pending.owner is not None and not shiboken6.isValid(pending.owner):

@@ -63,9 +63,7 @@ def child_env(**extra: str) -> dict[str, str]:
     """Environment for benchmark child processes: offscreen Qt, the repo importable."""
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("DERMAI_MACHINE_CONFIG", str(REPO_ROOT / "no-such-machine-config.toml"))
     env.update(extra)
     return env

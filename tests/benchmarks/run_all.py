@@ -41,19 +41,23 @@ def _load(name: str) -> dict[str, Any] | None:
 def markdown_table(results: dict[str, dict[str, Any]]) -> str:
     rows: list[tuple[str, str, str]] = []
     if cold := results.get("cold_start"):
-        rows.append((
-            "Cold start to a usable login window (demo clinic, offscreen)",
-            f"{cold['app_median_ms']:.0f} ms",
-            f"floor (PySide6 import + QApplication) {cold['floor_median_ms']:.0f} ms; "
-            f"ratio {cold['ratio']:.1f}x; median of {cold['runs']}",
-        ))
+        rows.append(
+            (
+                "Cold start to a usable login window (demo clinic, offscreen)",
+                f"{cold['app_median_ms']:.0f} ms",
+                f"floor (PySide6 import + QApplication) {cold['floor_median_ms']:.0f} ms; "
+                f"ratio {cold['ratio']:.1f}x; median of {cold['runs']}",
+            )
+        )
     if db := results.get("db_open"):
-        rows.append((
-            "Database open with the raw key + first query",
-            f"{db['raw_key_median_ms']:.1f} ms (p95 {db['raw_key_p95_ms']:.1f} ms)",
-            f"{db['opens']} opens; a PBKDF2 passphrase key (kdf_iter "
-            f"{db['passphrase_kdf_iter']}) would add {db['passphrase_median_ms']:.0f} ms",
-        ))
+        rows.append(
+            (
+                "Database open with the raw key + first query",
+                f"{db['raw_key_median_ms']:.1f} ms (p95 {db['raw_key_p95_ms']:.1f} ms)",
+                f"{db['opens']} opens; a PBKDF2 passphrase key (kdf_iter "
+                f"{db['passphrase_kdf_iter']}) would add {db['passphrase_median_ms']:.0f} ms",
+            )
+        )
     if orm := results.get("orm_workload"):
         for phase, label in (
             ("insert", f"insert {orm['patients']:,} patients"),
@@ -61,34 +65,42 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
             ("update", f"{orm['updates']:,} single-row update transactions"),
         ):
             fig = orm["phases"][phase]
-            rows.append((
-                f"ORM workload: {label}",
-                f"{fig['ratio']:.2f}x",
-                f"SQLCipher {fig['sqlcipher_s']:.2f} s vs SQLite {fig['sqlite_s']:.2f} s; "
-                f"median of {orm['runs']}",
-            ))
+            rows.append(
+                (
+                    f"ORM workload: {label}",
+                    f"{fig['ratio']:.2f}x",
+                    f"SQLCipher {fig['sqlcipher_s']:.2f} s vs SQLite {fig['sqlite_s']:.2f} s; "
+                    f"median of {orm['runs']}",
+                )
+            )
         total = orm["total"]
         verdict = "met" if total["ratio"] <= orm["goal_ratio"] else "NOT met"
-        rows.append((
-            "ORM workload: total",
-            f"{total['ratio']:.2f}x",
-            f"SQLCipher {total['sqlcipher_s']:.2f} s vs SQLite {total['sqlite_s']:.2f} s; "
-            f"goal <= {orm['goal_ratio']}x {verdict}",
-        ))
+        rows.append(
+            (
+                "ORM workload: total",
+                f"{total['ratio']:.2f}x",
+                f"SQLCipher {total['sqlcipher_s']:.2f} s vs SQLite {total['sqlite_s']:.2f} s; "
+                f"goal <= {orm['goal_ratio']}x {verdict}",
+            )
+        )
     if argon := results.get("argon2"):
         p, r = argon["password_params"], argon["recovery_params"]
-        rows.append((
-            "Argon2id password hash",
-            f"{argon['password_hash_median_ms']:.0f} ms",
-            f"t={p['time_cost']}, m={p['memory_cost_kib'] // 1024} MiB, p={p['parallelism']}; "
-            f"median of {argon['password_runs']}",
-        ))
-        rows.append((
-            "Argon2id recovery-key KDF",
-            f"{argon['recovery_kdf_median_ms']:.0f} ms",
-            f"t={r['time_cost']}, m={r['memory_cost_kib'] // 1024} MiB, p={r['parallelism']}; "
-            f"median of {argon['recovery_runs']}; only on a recovery unlock",
-        ))
+        rows.append(
+            (
+                "Argon2id password hash",
+                f"{argon['password_hash_median_ms']:.0f} ms",
+                f"t={p['time_cost']}, m={p['memory_cost_kib'] // 1024} MiB, p={p['parallelism']}; "
+                f"median of {argon['password_runs']}",
+            )
+        )
+        rows.append(
+            (
+                "Argon2id recovery-key KDF",
+                f"{argon['recovery_kdf_median_ms']:.0f} ms",
+                f"t={r['time_cost']}, m={r['memory_cost_kib'] // 1024} MiB, p={r['parallelism']}; "
+                f"median of {argon['recovery_runs']}; only on a recovery unlock",
+            )
+        )
     machine = next(iter(results.values()), {}).get("machine", {})
     lines = [
         f"Measured on {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "

@@ -72,11 +72,13 @@ class Cli:
             cwd=str(REPO_ROOT),
         )
 
-    def as_manager(self, *args: str, extra_stdin: Sequence[str] = ()
-                   ) -> subprocess.CompletedProcess[str]:
+    def as_manager(
+        self, *args: str, extra_stdin: Sequence[str] = ()
+    ) -> subprocess.CompletedProcess[str]:
         """``<args> --as amorgan --password-stdin`` with the manager's password on stdin."""
-        return self.run(*args, "--as", MANAGER, "--password-stdin",
-                        stdin=[MANAGER_PASSWORD, *extra_stdin])
+        return self.run(
+            *args, "--as", MANAGER, "--password-stdin", stdin=[MANAGER_PASSWORD, *extra_stdin]
+        )
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,14 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     cli = Cli(base / "data", base / "keyring.json")
     proc = cli.run(
         "init",
-        "--clinic-name", CLINIC_NAME,
-        "--workstation-name", "Front desk 1",
-        "--manager-username", MANAGER,
-        "--manager-full-name", MANAGER_FULL_NAME,
+        "--clinic-name",
+        CLINIC_NAME,
+        "--workstation-name",
+        "Front desk 1",
+        "--manager-username",
+        MANAGER,
+        "--manager-full-name",
+        MANAGER_FULL_NAME,
         "--password-stdin",
         "--json",
         stdin=[MANAGER_PASSWORD],

@@ -28,8 +28,18 @@ def test_help_lists_the_subcommands_and_exit_codes(tmp_path: Path) -> None:
 
 def test_bad_usage_exits_2_without_a_traceback(tmp_path: Path) -> None:
     cli = _cli(tmp_path)
-    proc = cli.run("audit", "export", "--from", "not-a-date", "--to", "2025-01-01",
-                   "--out", str(tmp_path / "x.csv"), "--as", "someone")
+    proc = cli.run(
+        "audit",
+        "export",
+        "--from",
+        "not-a-date",
+        "--to",
+        "2025-01-01",
+        "--out",
+        str(tmp_path / "x.csv"),
+        "--as",
+        "someone",
+    )
     assert_plain_failure(proc, 2)
     assert "usage:" in proc.stderr
     assert "--from" in proc.stderr

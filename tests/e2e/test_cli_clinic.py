@@ -32,9 +32,19 @@ def test_init_prints_the_recovery_key_in_groups_and_writes_no_plaintext_key(
 def test_init_refuses_a_second_clinic_in_the_same_directory(clinic: Clinic, tmp_path: Path) -> None:
     cli = clinic.copy(tmp_path).cli
     before = (cli.data_dir / "keyslots.json").read_bytes()
-    proc = cli.run("init", "--clinic-name", "Other", "--workstation-name", "W",
-                   "--manager-username", "other", "--manager-full-name", "O Ther",
-                   "--password-stdin", stdin=["quiet-falcon-ribbon-66"])
+    proc = cli.run(
+        "init",
+        "--clinic-name",
+        "Other",
+        "--workstation-name",
+        "W",
+        "--manager-username",
+        "other",
+        "--manager-full-name",
+        "O Ther",
+        "--password-stdin",
+        stdin=["quiet-falcon-ribbon-66"],
+    )
     assert_plain_failure(proc, 3)
     assert (cli.data_dir / "keyslots.json").read_bytes() == before
 
@@ -47,8 +57,16 @@ def _users(cli: Cli) -> dict[str, dict[str, object]]:
 
 def test_manager_adds_resets_and_disables_a_user(clinic: Clinic, tmp_path: Path) -> None:
     cli = clinic.copy(tmp_path).cli
-    proc = cli.as_manager("user", "add", "jnurse", "--full-name", "Jo Nurse",
-                          "--role", "dermatologist", extra_stdin=[NURSE_PASSWORD])
+    proc = cli.as_manager(
+        "user",
+        "add",
+        "jnurse",
+        "--full-name",
+        "Jo Nurse",
+        "--role",
+        "dermatologist",
+        extra_stdin=[NURSE_PASSWORD],
+    )
     assert proc.returncode == 0, proc.stderr
     users = _users(cli)
     assert set(users) == {MANAGER, "jnurse"}
@@ -59,8 +77,7 @@ def test_manager_adds_resets_and_disables_a_user(clinic: Clinic, tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     # The new password signs in (a dermatologist may not list users: refused AFTER sign-in);
     # the old one no longer does.
-    new = cli.run("user", "list", "--as", "jnurse", "--password-stdin",
-                  stdin=[NURSE_NEW_PASSWORD])
+    new = cli.run("user", "list", "--as", "jnurse", "--password-stdin", stdin=[NURSE_NEW_PASSWORD])
     assert_plain_failure(new, 3)
     assert "Not permitted" in new.stderr
     old = cli.run("user", "list", "--as", "jnurse", "--password-stdin", stdin=[NURSE_PASSWORD])
@@ -70,15 +87,17 @@ def test_manager_adds_resets_and_disables_a_user(clinic: Clinic, tmp_path: Path)
     proc = cli.as_manager("user", "disable", "jnurse")
     assert proc.returncode == 0, proc.stderr
     assert _users(cli)["jnurse"]["active"] is False
-    disabled = cli.run("user", "list", "--as", "jnurse", "--password-stdin",
-                       stdin=[NURSE_NEW_PASSWORD])
+    disabled = cli.run(
+        "user", "list", "--as", "jnurse", "--password-stdin", stdin=[NURSE_NEW_PASSWORD]
+    )
     assert_plain_failure(disabled, 3)
     assert "disabled" in disabled.stderr.lower()
 
 
 def test_wrong_password_exits_3_with_a_plain_message(clinic: Clinic) -> None:
-    proc = clinic.cli.run("user", "list", "--as", MANAGER, "--password-stdin",
-                          stdin=["not-the-password-at-all"])
+    proc = clinic.cli.run(
+        "user", "list", "--as", MANAGER, "--password-stdin", stdin=["not-the-password-at-all"]
+    )
     assert_plain_failure(proc, 3)
     assert "Sign-in failed" in proc.stderr
     assert "not correct" in proc.stderr
@@ -94,8 +113,16 @@ def test_audit_verify_passes_and_export_writes_csv(clinic: Clinic, tmp_path: Pat
 
     out = tmp_path / "audit.csv"
     today = datetime.now(UTC).date()
-    proc = clinic.cli.as_manager("audit", "export", "--from", str(today - timedelta(days=1)),
-                                 "--to", str(today), "--out", str(out))
+    proc = clinic.cli.as_manager(
+        "audit",
+        "export",
+        "--from",
+        str(today - timedelta(days=1)),
+        "--to",
+        str(today),
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -137,8 +164,12 @@ def test_config_show_reports_sources_and_machine_locks(clinic: Clinic, tmp_path:
     proc = locked_cli.run("config", "show", "--json")
     assert proc.returncode == 0, proc.stderr
     setting = {s["name"]: s for s in json.loads(proc.stdout)}["security.idle_lock_minutes"]
-    assert setting == {"name": "security.idle_lock_minutes", "value": 5, "source": "machine",
-                       "locked": True}
+    assert setting == {
+        "name": "security.idle_lock_minutes",
+        "value": 5,
+        "source": "machine",
+        "locked": True,
+    }
 
 
 def test_self_test_json_lists_its_checks(clinic: Clinic) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import sqlcipher3
 
 from tests.e2e.conftest import Clinic, assert_plain_failure
@@ -50,14 +49,6 @@ def test_audit_verify_names_the_event_edited_behind_the_apps_back(
     assert verdict["first_broken_seq"] == seq
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: db_tools.check_database writes a DATABASE_CHECK audit event before "
-    "printing the report; after SQLCipher's HMAC failure that write fails with "
-    "SQLITE_READONLY, shown as 'Cannot write: The data directory cannot be written to'. "
-    "Remove this marker with the fix.",
-)
 def test_db_check_reports_a_flipped_byte_plainly(clinic: Clinic, tmp_path: Path) -> None:
     cli = clinic.copy(tmp_path).cli
     _no_wal(cli.data_dir)
@@ -110,17 +101,57 @@ def test_emptied_keychain_asks_for_the_recovery_key_which_relinks(
     assert "Keychain unavailable" in proc.stderr
     assert "--recovery-key" in proc.stderr
 
-    wrong = cli.run("--recovery-key", "user", "list", "--as", "amorgan", "--password-stdin",
-                    stdin=["AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", "whatever"])
+    wrong = cli.run(
+        "--recovery-key",
+        "user",
+        "list",
+        "--as",
+        "amorgan",
+        "--password-stdin",
+        stdin=["AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", "whatever"],
+    )
     assert_plain_failure(wrong, 3)
     assert "Recovery key not accepted" in wrong.stderr
 
-    proc = cli.run("--recovery-key", "user", "list", "--as", "amorgan", "--password-stdin",
-                   stdin=[clinic.recovery_key.lower().replace("-", " "),
-                          "lantern-orbit-maple-93"])
+    proc = cli.run(
+        "--recovery-key",
+        "user",
+        "list",
+        "--as",
+        "amorgan",
+        "--password-stdin",
+        stdin=[clinic.recovery_key.lower().replace("-", " "), "lantern-orbit-maple-93"],
+    )
     assert proc.returncode == 0, proc.stderr
     assert "amorgan" in proc.stdout
     assert cli.keyring_file.exists(), "the recovery unlock re-linked the keychain"
 
     again = cli.as_manager("user", "list")
     assert again.returncode == 0, again.stderr
+
+
+def test_key_file_without_database_gives_one_consistent_next_step(
+    clinic: Clinic, tmp_path: Path
+) -> None:
+    cli = clinic.copy(tmp_path).cli
+    (cli.data_dir / "clinic.db").unlink()
+    opened = cli.run("db", "check")
+    assert_plain_failure(opened, 3)
+    init = cli.run(
+        "init",
+        "--clinic-name",
+        "Other Clinic",
+        "--workstation-name",
+        "W",
+        "--manager-username",
+        "boss",
+        "--manager-full-name",
+        "Bo Ss",
+        "--password-stdin",
+        stdin=["quiet-falcon-ribbon-66"],
+    )
+    assert_plain_failure(init, 3)
+    assert (cli.data_dir / "keyslots.json").is_file(), "the key file is never removed silently"
+    # Never send someone to a set-up that will refuse to run, nor call a missing file existing.
+    assert "first-time set-up" not in opened.stderr
+    assert "database already exists" not in init.stderr

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 import pytest
 import shiboken6
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from dermai_desktop.domain.errors import DiskFull
 from dermai_desktop.ui.messages import ErrorSurface, default_incident_id
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 
 
@@ -125,3 +128,15 @@ def test_default_incident_id_is_short_and_unambiguous() -> None:
         assert len(value) == 9
         assert value[4] == "-"
         assert not set(value) & set("01OI")
+
+
+def test_emit_helper_keeps_true_alive() -> None:
+    # PySide6 6.12 drops a reference to True on each Python emit(); ui.signals repairs it.
+    class Source(QObject):
+        fired = Signal(object)
+
+    source = Source()
+    before = sys.getrefcount(True)
+    for _ in range(500):
+        emit(source.fired, 1)
+    assert abs(sys.getrefcount(True) - before) <= 5  # without the repair: -500

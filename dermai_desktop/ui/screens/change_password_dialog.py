@@ -9,6 +9,7 @@ from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.password_fields import NewPasswordFields
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
 
@@ -101,7 +102,7 @@ class ChangePasswordDialog(QDialog):
         )
 
     def _on_changed(self, _result: object) -> None:
-        self.password_changed.emit()
+        emit(self.password_changed)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

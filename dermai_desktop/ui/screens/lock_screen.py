@@ -9,6 +9,7 @@ from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
 
@@ -112,7 +113,7 @@ class LockScreen(QWidget):
         self.unlock_button.setEnabled(True)
         self.password_edit.setEnabled(True)
         self.status.clear_message()
-        self.unlocked.emit()
+        emit(self.unlocked)
 
     def _on_failed(self, exc: BaseException) -> None:
         self.unlock_button.setEnabled(True)

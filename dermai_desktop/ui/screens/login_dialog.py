@@ -20,6 +20,7 @@ from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.session import Session, sign_in
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
 
@@ -188,7 +189,7 @@ class LoginDialog(QDialog):
         self._set_busy(False)
         self.password_edit.clear()
         self.status.clear_message()
-        self.signed_in.emit(session, must_change)
+        emit(self.signed_in, session, must_change)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from dermai_desktop.domain.users import MIN_PASSWORD_LENGTH
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.widgets.forms import line_edit, set_invalid
 
 
@@ -57,7 +58,7 @@ class NewPasswordFields(QWidget):
         confirm = self.confirm_edit.text()
         mismatch = bool(confirm) and confirm != self.password_edit.text()[: len(confirm)]
         set_invalid(self.confirm_edit, mismatch)
-        self.edited.emit()
+        emit(self.edited)
 
     def password(self) -> str:
         return self.password_edit.text()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from dermai_desktop.domain.errors import ExpectedError, KeychainUnavailable
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
 
@@ -101,7 +102,7 @@ class RecoveryUnlockDialog(QDialog):
 
     def _on_unlocked(self, clinic: UnlockedClinic) -> None:
         self.status.clear_message()
-        self.unlocked.emit(clinic)
+        emit(self.unlocked, clinic)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

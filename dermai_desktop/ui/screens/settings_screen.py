@@ -24,6 +24,7 @@ from dermai_desktop.domain.roles import Role
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, muted_label, title_label
 
@@ -280,7 +281,7 @@ class SettingsScreen(QWidget):
         count = len(changes)
         self.status.show_success(f"Saved {count} change{'s' if count != 1 else ''}.")
         if "ui.theme" in changes:
-            self.theme_changed.emit(str(changes["ui.theme"]))
+            emit(self.theme_changed, str(changes["ui.theme"]))
         self.refresh()
 
     def _on_save_failed(self, exc: BaseException) -> None:

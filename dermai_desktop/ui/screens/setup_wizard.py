@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QVBoxLayout,
     QWidget,
@@ -24,6 +25,7 @@ from dermai_desktop.services.startup import ClinicSetupRequest
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.password_fields import NewPasswordFields
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label
 
@@ -78,11 +80,9 @@ class _ClinicPage(QWizardPage):
         form.addRow("Clinic name", self.clinic_edit)
         form.addRow("Workstation name", self.workstation_edit)
         form.addRow("", muted_label("Use a name that tells colleagues where this computer is."))
-        self.clinic_edit.textChanged.connect(self.completeChanged)
-        self.workstation_edit.textChanged.connect(self.completeChanged)
-
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        return bool(self.clinic_edit.text().strip() and self.workstation_edit.text().strip())
+        # Mandatory fields ("*") gate Next; see the note on _CreatingPage about isComplete.
+        self.registerField("clinic_name*", self.clinic_edit)
+        self.registerField("workstation_name*", self.workstation_edit)
 
 
 class _ManagerPage(QWizardPage):
@@ -106,6 +106,9 @@ class _ManagerPage(QWizardPage):
         self.password_fields = NewPasswordFields(form, "Password")
         self.status = InlineStatus()
         form.addRow("", self.status)
+        self.registerField("manager_username*", self.username_edit)
+        self.registerField("manager_full_name*", self.full_name_edit)
+        self.registerField("manager_password*", self.password_fields.password_edit)
         for edit in (self.username_edit, self.full_name_edit):
             edit.textChanged.connect(self._edited)
         self.password_fields.edited.connect(self._edited)
@@ -113,25 +116,18 @@ class _ManagerPage(QWizardPage):
     def _edited(self) -> None:
         self._validated = None
         self.status.clear_message()
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        return (
-            not self._checking
-            and bool(self.username_edit.text().strip() and self.full_name_edit.text().strip())
-            and bool(self.password_fields.password())
-        )
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt override
         request = self._wizard.request()
         if self._validated == request:
             return True
+        if self._checking:  # a check is already running; its result moves the wizard on
+            return False
         problem = self.password_fields.problem()
         if problem:
             self.status.show_error(problem)
             return False
         self._checking = True
-        self.completeChanged.emit()
         self.status.show_info("Checking…")
         self._wizard.tasks.run(
             lambda: self._wizard.gate.validate_setup(request),
@@ -145,12 +141,10 @@ class _ManagerPage(QWizardPage):
         self._checking = False
         self._validated = request
         self.status.clear_message()
-        self.completeChanged.emit()
         self._wizard.next()
 
     def _on_invalid(self, exc: BaseException) -> None:
         self._checking = False
-        self.completeChanged.emit()
         if isinstance(exc, ExpectedError):
             self.status.show_expected(exc)
         else:
@@ -159,10 +153,19 @@ class _ManagerPage(QWizardPage):
 
 
 class _CreatingPage(QWizardPage):
+    """Runs create_clinic off-thread; a hidden mandatory field holds Next until it is done.
+
+    No page here overrides ``isComplete``: with PySide6 6.12 a Python override
+    returning True drops a reference to ``True`` on every call, which crashes
+    the interpreter at exit. Mandatory fields give the same gating in C++.
+    """
+
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__()
         self._wizard = wizard
-        self._done = False
+        self._created_flag = QLineEdit()
+        self._created_flag.hide()
+        self.registerField("clinic_created*", self._created_flag)
         self.setTitle("Creating the clinic")
         self.setSubTitle("Making the encryption keys and the clinic database.")
         layout = QVBoxLayout(self)
@@ -202,10 +205,9 @@ class _CreatingPage(QWizardPage):
         recovery_key, clinic = result
         self._wizard.recovery_key = recovery_key
         self._wizard.clinic = clinic
-        self._done = True
+        self._created_flag.setText("yes")
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.completeChanged.emit()
         self._wizard.next()
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -217,9 +219,6 @@ class _CreatingPage(QWizardPage):
             self.status.show_error("The clinic could not be created.")
             self._wizard.tasks.report(exc)
         self.retry_button.show()
-
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        return self._done
 
 
 class _RecoveryPage(QWizardPage):
@@ -265,15 +264,12 @@ class _RecoveryPage(QWizardPage):
         self.stored_check.setAccessibleName("I have stored the recovery key in a safe place")
         layout.addWidget(self.stored_check)
         layout.addStretch(1)
-        self.stored_check.toggled.connect(self.completeChanged)
+        self.registerField("recovery_key_stored*", self.stored_check)
         self.print_button.clicked.connect(self.print_key)
         self.copy_button.clicked.connect(self.copy_key)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.key_label.setText(format_recovery_key(self._wizard.recovery_key))
-
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        return self.stored_check.isChecked()
 
     def copy_key(self) -> None:
         QGuiApplication.clipboard().setText(self._wizard.recovery_key)
@@ -355,10 +351,10 @@ class SetupWizard(QWizard):
 
     def reject(self) -> None:
         # After the clinic exists, leaving without seeing the key would lose it for good.
-        if self.clinic is not None and not self.recovery_page.isComplete():
+        if self.clinic is not None and not self.recovery_page.stored_check.isChecked():
             return
         super().reject()
 
     def _on_finished(self) -> None:
         if self.clinic is not None:
-            self.clinic_created.emit(self.clinic, self.request().manager_username)
+            emit(self.clinic_created, self.clinic, self.request().manager_username)

@@ -20,6 +20,7 @@ from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import User
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.password_fields import NewPasswordFields
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
 
@@ -38,10 +39,10 @@ class _ServiceDialog(QDialog):
     """A small form whose OK button runs one services call off-thread, errors inline.
 
     Signals:
-        done(object): the service call succeeded; carries its result.
+        succeeded(object): the service call worked; carries its result.
     """
 
-    done = Signal(object)
+    succeeded = Signal(object)
 
     def __init__(
         self, tasks: TaskRunner, title: str, intro: str, ok_text: str, parent: QWidget | None
@@ -90,7 +91,7 @@ class _ServiceDialog(QDialog):
         self._tasks.run(fn, on_success=self._on_done, on_error=self._on_failed, owner=self)
 
     def _on_done(self, result: object) -> None:
-        self.done.emit(result)
+        emit(self.succeeded, result)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

@@ -148,7 +148,7 @@ class UsersScreen(QWidget):
             return self._users.add_user(actor, username, full_name, role, password)
 
         dialog = AddUserDialog(add, self._tasks, self)
-        dialog.done.connect(self._after_add)
+        dialog.succeeded.connect(self._after_add)
         self._open(dialog)
 
     def _after_add(self, user: object) -> None:
@@ -164,7 +164,7 @@ class UsersScreen(QWidget):
         dialog = ResetPasswordDialog(
             user, lambda pw: self._users.reset_password(actor, user.id, pw), self._tasks, self
         )
-        dialog.done.connect(
+        dialog.succeeded.connect(
             lambda _r: self._done(f"Password reset. {user.full_name} must change it at sign-in.")
         )
         self._open(dialog)
@@ -177,7 +177,7 @@ class UsersScreen(QWidget):
         dialog = ChangeRoleDialog(
             user, lambda role: self._users.change_role(actor, user.id, role), self._tasks, self
         )
-        dialog.done.connect(lambda _r: self._done(f"Role of {user.full_name} changed."))
+        dialog.succeeded.connect(lambda _r: self._done(f"Role of {user.full_name} changed."))
         self._open(dialog)
 
     def toggle_selected(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dermai_desktop.ui import theme
 
@@ -31,8 +31,15 @@ class EmptyState(QFrame):
         self.text_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # A fixed width: a word-wrapped label given only its size hint collapses to a sliver.
         self.text_label.setFixedWidth(480)
-        for widget in (self.icon_label, self.title_label, self.text_label):
+        for widget in (self.icon_label, self.title_label):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not an alignment flag, so the layout gives the wrapped
+        # text the height it needs for its width.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text_label)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(2)
         self.setAccessibleName(title)
         self.setAccessibleDescription(text)
