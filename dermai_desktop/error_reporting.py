@@ -14,17 +14,11 @@ from pathlib import PurePath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
-import sentry_sdk
-from sentry_sdk.consts import ClientConstructor
-from sentry_sdk.integrations.atexit import AtexitIntegration
-from sentry_sdk.integrations.dedupe import DedupeIntegration
-from sentry_sdk.integrations.threading import ThreadingIntegration
-from sentry_sdk.transport import Transport
-
 from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.logging_setup import REDACTED, redact
 
 if TYPE_CHECKING:
+    from sentry_sdk.transport import Transport
     from sentry_sdk.types import Breadcrumb, BreadcrumbHint, Event, Hint
 
 log = logging.getLogger(__name__)
@@ -80,7 +74,9 @@ def describe_unexpected(exc: BaseException) -> tuple[str, str]:
         exc_info=(type(exc), exc, exc.__traceback__),
         extra={INCIDENT_TAG: incident_id},
     )
-    if sentry_sdk.get_client().is_active():
+    # Sentry is imported only when a DSN turned it on (it costs ~0.1 s at start-up).
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is not None and sentry_sdk.get_client().is_active():
         sentry_sdk.capture_exception(exc, tags={INCIDENT_TAG: incident_id})
     return incident_id, unexpected_message(incident_id)
 
@@ -157,6 +153,11 @@ def init_sentry(
     """
     if not dsn.strip():
         return False
+    import sentry_sdk
+    from sentry_sdk.integrations.atexit import AtexitIntegration
+    from sentry_sdk.integrations.dedupe import DedupeIntegration
+    from sentry_sdk.integrations.threading import ThreadingIntegration
+
     options: dict[str, Any] = {
         "dsn": dsn.strip(),
         "environment": environment,
@@ -184,6 +185,8 @@ def init_sentry(
         "before_breadcrumb": scrub_breadcrumb,
     }
     options.update(_pii_options())
+    from sentry_sdk.consts import ClientConstructor
+
     accepted = set(inspect.signature(ClientConstructor.__init__).parameters)
     # Switches added in later 2.x releases are off anyway on SDKs that predate them (which
     # reject unknown options); safety-critical options above go unfiltered, so a rename fails.
@@ -199,6 +202,8 @@ def init_sentry(
 
 
 def _pii_options() -> dict[str, Any]:
+    from sentry_sdk.consts import ClientConstructor
+
     # Newer SDKs replace send_default_pii (and warn on it, which -W error turns into a failure)
     # with data_collection; older 2.x SDKs reject the unknown option. Ask the signature.
     if "data_collection" not in inspect.signature(ClientConstructor.__init__).parameters:
@@ -219,6 +224,9 @@ def _pii_options() -> dict[str, Any]:
 
 def shutdown_sentry(timeout: float = 2.0) -> None:
     """Flush and close the Sentry client if one is active (app exit, tests)."""
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is None:
+        return  # never started
     client = sentry_sdk.get_client()
     if client.is_active():
         client.close(timeout=timeout)

@@ -271,3 +271,19 @@ def test_rekey_refuses_to_launder_a_tampered_trail(
     db.close()
     reopened = open_database(data_dir, dek)  # still the old key, nothing changed
     reopened.close()
+
+
+def test_revision_ids_read_without_alembic_match_alembic() -> None:
+    from dermai_desktop.storage.migrations import (
+        head_revision,
+        known_revisions,
+        revision_graph,
+        script_directory,
+    )
+
+    script = script_directory()
+    assert head_revision() == script.get_current_head()
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}
+    assert revision_graph() == {
+        rev.revision: rev.down_revision for rev in script.walk_revisions()
+    }
