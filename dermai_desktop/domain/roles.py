@@ -45,6 +45,10 @@ class Operation(StrEnum):
     CHART_EDIT = "chart.edit"
     NOTE_SIGN = "note.sign"
     DATABASE_MAINTAIN = "database.maintain"
+    SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_EDIT = "schedule.edit"
+    SCHEDULE_CONFIGURE = "schedule.configure"
+    TEMPLATES_MANAGE = "templates.manage"
 
 
 D, F, M, I = Role.DERMATOLOGIST, Role.FRONT_DESK, Role.MANAGER, Role.IT_ADMIN  # noqa: E741 - matrix shorthand
@@ -66,6 +70,12 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.CHART_EDIT: frozenset({D}),
     Operation.NOTE_SIGN: frozenset({D}),
     Operation.DATABASE_MAINTAIN: frozenset({I}),
+    # The schedule is the front desk's; clinicians and managers work it too.
+    Operation.SCHEDULE_VIEW: frozenset({D, F, M}),
+    Operation.SCHEDULE_EDIT: frozenset({D, F, M}),
+    # Appointment types, opening and working hours, holidays: the manager's.
+    Operation.SCHEDULE_CONFIGURE: frozenset({M}),
+    Operation.TEMPLATES_MANAGE: frozenset({M}),
 }
 
 
