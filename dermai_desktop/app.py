@@ -34,6 +34,9 @@ def run_gui(gate: LocalClinicGate, *, theme: str = "light") -> int:
     app.setApplicationName("DermAI Desktop")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("DermAI")
+    # Between windows (sign-in closes before the main window opens; a lock or user switch
+    # swaps windows) no window may be open for a moment: the controller quits explicitly.
+    app.setQuitOnLastWindowClosed(False)
     apply_theme(app, theme)
     runner = TaskRunner()
     controller = AppController(gate, runner, incident_id_factory=new_incident_id)

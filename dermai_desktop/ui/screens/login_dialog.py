@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -81,7 +82,11 @@ class LoginDialog(QDialog):
         buttons.addStretch(1)
         self.cancel_button = button("Quit", "Quit DermAI Desktop")
         self.sign_in_button = button("Sign in", role="primary")
-        self.sign_in_button.setDefault(True)
+        # Return is handled by the fields themselves (user name -> password -> sign in); see
+        # keyPressEvent for why no button is the dialog's default.
+        for push in (self.cancel_button, self.sign_in_button):
+            push.setAutoDefault(True)  # a focused button still answers Return itself
+            push.setDefault(False)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.sign_in_button)
         body.addLayout(buttons)
@@ -168,7 +173,21 @@ class LoginDialog(QDialog):
         self.status.clear_message()
         self.sign_in_button.setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Return belongs to the field it was typed in, never to a dialog default button.
+
+        The fields act on Return themselves (returnPressed); a focused button handles its own
+        Return before this is reached. QDialog would otherwise also "click" a default button
+        for the same key press - after a sign-in starts and focus has moved on, that was Quit.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _submit(self) -> None:
+        if not self.sign_in_button.isEnabled():
+            return  # a sign-in is already on its way
         username = self.username_edit.text().strip()
         password = self.password_edit.text()
         if not username or not password:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dermai_desktop.domain.errors import ExpectedError, KeychainUnavailable
@@ -72,7 +72,10 @@ class RecoveryUnlockDialog(QDialog):
         row.addStretch(1)
         self.cancel_button = button("Quit", "Quit DermAI Desktop")
         self.unlock_button = button("Unlock", role="primary")
-        self.unlock_button.setDefault(True)
+        # Return is handled by the key field; see keyPressEvent for why no default button.
+        for push in (self.cancel_button, self.unlock_button):
+            push.setAutoDefault(True)  # a focused button still answers Return itself
+            push.setDefault(False)
         row.addWidget(self.cancel_button)
         row.addWidget(self.unlock_button)
         layout.addLayout(row)
@@ -84,7 +87,21 @@ class RecoveryUnlockDialog(QDialog):
         self.key_edit.setFocus()
         self.resize(600, 0)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Return belongs to the field it was typed in, never to a dialog default button.
+
+        The fields act on Return themselves (returnPressed); a focused button handles its own
+        Return before this is reached. QDialog would otherwise also "click" a default button
+        for the same key press - after a sign-in starts and focus has moved on, that was Quit.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _submit(self) -> None:
+        if not self.unlock_button.isEnabled():
+            return  # an unlock is already on its way
         key = self.key_edit.text().strip()
         if not key:
             self.status.show_error("Type the recovery key from the printed sheet.")
