@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextDocument
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QGuiApplication, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -287,6 +287,15 @@ class _RecoveryPage(QWizardPage):
         self.status.show_info("Sent to the printer. Check the page before filing it.")
 
 
+_LABELLED_BUTTONS = (
+    QWizard.WizardButton.BackButton,
+    QWizard.WizardButton.NextButton,
+    QWizard.WizardButton.CommitButton,
+    QWizard.WizardButton.FinishButton,
+    QWizard.WizardButton.CancelButton,
+)
+
+
 class SetupWizard(QWizard):
     """The first-run wizard. ``clinic`` holds the unlocked clinic after it is created.
 
@@ -325,6 +334,7 @@ class SetupWizard(QWizard):
         ):
             self.setPage(page_id, page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish and sign in")
+        self._fit_buttons_to_labels()
         self.accepted.connect(self._on_finished)
         self.resize(760, 560)
 
@@ -354,6 +364,18 @@ class SetupWizard(QWizard):
         if self.clinic is not None and not self.recovery_page.stored_check.isChecked():
             return
         super().reject()
+
+    def _fit_buttons_to_labels(self) -> None:
+        """QWizard sizes its shared buttons for "Next >"; longer labels were clipped."""
+        for which in _LABELLED_BUTTONS:
+            push = self.button(which)
+            labels = [self.buttonText(which)]
+            labels += [self.page(pid).buttonText(which) for pid in self.pageIds()]
+            bold = QFont(push.font())
+            bold.setBold(True)  # the theme draws the primary button's label in bold
+            metrics = QFontMetrics(bold)
+            widest = max(metrics.horizontalAdvance(text.replace("&", "")) for text in labels)
+            push.setMinimumWidth(widest + 56)  # the theme's horizontal padding and border
 
     def _on_finished(self) -> None:
         if self.clinic is not None:
