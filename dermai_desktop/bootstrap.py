@@ -26,6 +26,7 @@ from dermai_desktop.domain.errors import (
 )
 from dermai_desktop.domain.ids import ClinicId, WorkstationId, new_uuid7
 from dermai_desktop.domain.users import system_actor
+from dermai_desktop.interop.ical import IcalendarWriter
 from dermai_desktop.paths import AppPaths
 from dermai_desktop.security.passwords import Argon2PasswordHasher, ZxcvbnPasswordPolicy
 from dermai_desktop.services.clinic import ClinicService
@@ -317,6 +318,7 @@ class LocalClinicGate:
             clock=self._clock,
             workstation_id=workstation_id,
             machine=self._machine,
+            calendar_writer=IcalendarWriter(),
         )
 
     def _unlocked(self, services: Services) -> UnlockedClinic:

@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="create or reuse the demo clinic and open it")
     demo.add_argument("--no-gui", action="store_true", help="only build the demo clinic")
-    demo.add_argument("--patients", type=int, default=40, help="number of invented patients")
+    demo.add_argument(
+        "--patients", type=int, default=2000, help="number of invented patients (default 2000)"
+    )
 
     user = sub.add_parser("user", help="manage user accounts (as a manager)")
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -239,7 +241,7 @@ def _cmd_demo(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig)
     gate = demo_gate(paths, machine)
     print(f"Demo clinic in {paths.data_dir} (invented patients only).")
     print(
-        "Building it on first use takes a few seconds..."
+        "Building it on first use: about two minutes for the default 2,000 patients."
         if gate.state().value == "no_clinic"
         else "Opening the existing demo clinic."
     )

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,8 @@ class SettingSpec:
             raise SettingValueError(f"{self.name} is too long.")
         if self.name == "clinic.mrn_prefix":
             _check_mrn_prefix(value)
+        if self.name == "clinic.timezone":
+            _check_timezone(value)
         return value
 
 
@@ -81,6 +84,16 @@ def _check_mrn_prefix(value: str) -> None:
     # The prefix is printed on labels and typed at the front desk: keep it short ASCII.
     if not (1 <= len(value) <= 8 and value.isascii() and value.isalnum()):
         raise SettingValueError("clinic.mrn_prefix must be 1 to 8 letters or digits.")
+
+
+def _check_timezone(value: str) -> None:
+    # Opening hours and recurring bookings are wall-clock rules of this zone.
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingValueError(
+            "clinic.timezone must be a time zone name such as Europe/London."
+        ) from None
 
 
 _M = Role.MANAGER
@@ -123,6 +136,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "str",
         "DA",
         "Letters printed before each new medical record number.",
+        "clinic",
+        frozenset({_M}),
+    ),
+    SettingSpec(
+        "clinic.timezone",
+        "str",
+        "Europe/London",
+        "Time zone of the clinic (IANA name); opening hours and the schedule use it.",
         "clinic",
         frozenset({_M}),
     ),

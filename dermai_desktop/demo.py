@@ -1,20 +1,20 @@
-"""The demo clinic: one account per role and a small invented practice.
+"""The demo clinic: a realistic invented practice to try every screen with.
 
-A demo clinic lives in its own data directory and is unlocked by a clearly
-marked demo key file instead of the OS keychain, so it opens on a fresh
-Linux VM with no keychain at all. A real clinic never uses that file. Every
-patient here is invented by Faker with a fixed seed.
+Riverside Dermatology: three dermatologists, two at the front desk, a
+manager and IT; 2,000 patients (``DEFAULT_PATIENTS``) with charts and a
+schedule, built by ``demo_practice`` through the real services. A demo clinic
+lives in its own data directory and is unlocked by a clearly marked demo key
+file instead of the OS keychain, so it opens on a fresh Linux VM with no
+keychain at all. A real clinic never uses that file. Every patient here is
+invented by Faker with a fixed seed.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from datetime import date
 
 from dermai_desktop.bootstrap import LocalClinicGate, SecurityProfile
 from dermai_desktop.config import MachineConfig
-from dermai_desktop.domain.patients import FitzpatrickType, PatientDraft, Sex
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.paths import AppPaths
 from dermai_desktop.services.startup import (
@@ -37,7 +37,13 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("derm", "granite-sparrow-lantern-17", Role.DERMATOLOGIST, "Dr Ada Okafor"),
     DemoAccount("frontdesk", "meadow-copper-violin-38", Role.FRONT_DESK, "Sam Rivera"),
     DemoAccount("itadmin", "quartz-orchard-bicycle-64", Role.IT_ADMIN, "Lee Chen"),
+    DemoAccount("patel", "saffron-glacier-tandem-29", Role.DERMATOLOGIST, "Dr Ravi Patel"),
+    DemoAccount("lindqvist", "juniper-beacon-orbit-73", Role.DERMATOLOGIST, "Dr Elin Lindqvist"),
+    DemoAccount("frontdesk2", "pebble-lagoon-cobalt-46", Role.FRONT_DESK, "Jo Adeyemi"),
 )
+
+#: The size of the practice ``demo`` builds unless told otherwise.
+DEFAULT_PATIENTS = 2000
 
 
 def demo_gate(paths: AppPaths, machine: MachineConfig, *, fast: bool = False) -> LocalClinicGate:
@@ -52,8 +58,14 @@ def demo_gate(paths: AppPaths, machine: MachineConfig, *, fast: bool = False) ->
     )
 
 
-def open_or_create_demo(gate: LocalClinicGate, *, patients: int = 40) -> UnlockedClinic:
-    """Unlock the demo clinic, building it first if the directory is empty."""
+def open_or_create_demo(
+    gate: LocalClinicGate, *, patients: int = DEFAULT_PATIENTS, full_practice: int | None = None
+) -> UnlockedClinic:
+    """Unlock the demo clinic, building it first if the directory is empty.
+
+    The first ``full_practice`` patients (2,000 by default) get charts and visits; any
+    beyond that are registry-only, inserted in bulk (see ``demo_bulk``).
+    """
     if gate.state() is ClinicState.LOCKED:
         return gate.unlock()
     manager = DEMO_ACCOUNTS[0]
@@ -66,13 +78,23 @@ def open_or_create_demo(gate: LocalClinicGate, *, patients: int = 40) -> Unlocke
             manager_password=manager.password,
         )
     )
-    _populate(clinic, patients)
+    from dermai_desktop.demo_bulk import FULL_PRACTICE, add_registry_patients
+
+    charted = FULL_PRACTICE if full_practice is None else full_practice
+    _populate(gate, clinic, min(patients, charted))
+    add_registry_patients(gate, clinic, patients - charted)
     return clinic
 
 
-def _populate(clinic: UnlockedClinic, patient_count: int) -> None:
-    """Staff accounts through the user service, patients through the front desk."""
-    from faker import Faker  # imported late: only the demo needs it
+def _populate(gate: LocalClinicGate, clinic: UnlockedClinic, patient_count: int) -> None:
+    """Staff accounts through the user service, then the practice (see ``demo_practice``)."""
+    from dermai_desktop.demo_practice import PracticeBuilder, staff_actors
+    from dermai_desktop.demo_seed import (
+        BatchingUnitOfWorkFactory,
+        SimulatedClock,
+        demo_unit_of_work_factory,
+    )
+    from dermai_desktop.services.registry import build_services
 
     services = clinic.services
     manager = services.auth.login(DEMO_ACCOUNTS[0].username, DEMO_ACCOUNTS[0].password)
@@ -85,29 +107,52 @@ def _populate(clinic: UnlockedClinic, patient_count: int) -> None:
             account.password,
             must_change_password=False,
         )
+    info = services.clinic.info()
+    assert info is not None
+    staff = staff_actors(services, manager, info.workstation_id)
     services.auth.logout(manager)
+    if patient_count <= 0:
+        return
 
-    front_desk_account = next(a for a in DEMO_ACCOUNTS if a.role is Role.FRONT_DESK)
-    front_desk = services.auth.login(front_desk_account.username, front_desk_account.password)
-    fake = Faker("en_GB")
-    fake.seed_instance(20261125)
-    rng = random.Random(20261125)  # noqa: S311 - invented demo data, not security
-    for _ in range(patient_count):
-        sex = rng.choice([Sex.FEMALE, Sex.MALE])
-        given = fake.first_name_female() if sex is Sex.FEMALE else fake.first_name_male()
-        born = fake.date_of_birth(minimum_age=4, maximum_age=92)
-        services.patients.register(
-            front_desk,
-            PatientDraft(
-                given_name=given,
-                family_name=fake.last_name(),
-                date_of_birth=date(born.year, born.month, born.day),
-                sex=sex,
-                phone=f"07700 9{rng.randint(0, 99999):05d}",
-                email=f"{given.lower()}.{rng.randint(10, 99)}@example.com",
-                address=fake.address().replace("\n", ", "),
-                fitzpatrick=rng.choice(list(FitzpatrickType)),
-            ),
+    clock = SimulatedClock()
+    inner = demo_unit_of_work_factory(gate.database, gate.paths.keyslots_path, clock)
+    with inner(manager) as probe:  # which repositories this build's storage has
+        stores = {name for name in ("chart_lists", "schedule") if hasattr(probe, name)}
+    batch = BatchingUnitOfWorkFactory(inner)
+    seeding = build_services(
+        uow_factory=batch,
+        hasher=_NoPasswords(),
+        policy=_NoPasswords(),
+        clock=clock,
+        workstation_id=info.workstation_id,
+        machine=gate.machine if hasattr(gate, "machine") else MachineConfig.load(None),
+    )
+    try:
+        stats = PracticeBuilder(seeding, clock, batch.commit, staff, stores=stores).build(
+            patient_count
         )
-    services.auth.logout(front_desk)
-    log.info("demo clinic populated: %d patients", patient_count)
+    finally:
+        batch.abandon()  # after a failure: drop the unfinished batch, keep the rest
+    log.info(
+        "demo clinic populated: %d patients, %d notes in %.1f s (skipped: %s)",
+        stats.patients,
+        stats.notes,
+        stats.seconds,
+        ", ".join(stats.skipped) or "nothing",
+    )
+
+
+class _NoPasswords:
+    """The seeding services never handle passwords; fail loudly if one tries."""
+
+    def hash(self, password: str) -> str:
+        raise RuntimeError("the demo seeder does not set passwords")
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        raise RuntimeError("the demo seeder does not check passwords")
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return False
+
+    def check(self, password: str, user_inputs: object) -> None:
+        raise RuntimeError("the demo seeder does not set passwords")

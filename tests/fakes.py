@@ -31,6 +31,13 @@ from dermai_desktop.services.ports import (
     SettingsRepository,
     UserRepository,
 )
+from tests.fakes_chart import (
+    FakeChartListRepository,
+    FakeChartState,
+    FakeNoteTemplateRepository,
+)
+from tests.fakes_registry import PatientSearchFakeMixin
+from tests.fakes_schedule import FakeScheduleRepository, FakeScheduleState
 
 AUDIT_KEY = b"k" * 32
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
@@ -104,6 +111,8 @@ class FakeState:
     mrn_counter: int = 0
     encounters: dict[EncounterId, Encounter] = field(default_factory=dict)
     notes: dict[NoteId, SoapNote] = field(default_factory=dict)
+    chart: FakeChartState = field(default_factory=FakeChartState)
+    schedule: FakeScheduleState = field(default_factory=FakeScheduleState)
 
 
 class FakeUserRepository:
@@ -224,7 +233,7 @@ class FakeClinicRepository:
         self._s.clinic = info
 
 
-class FakePatientRepository:
+class FakePatientRepository(PatientSearchFakeMixin):
     def __init__(self, state: FakeState, clock: FakeClock) -> None:
         self._s = state
         self._clock = clock
@@ -389,6 +398,9 @@ class FakeUnitOfWork:
         self.clinic: ClinicRepository = FakeClinicRepository(self._state)
         self.patients: PatientRepository = FakePatientRepository(self._state, db.clock)
         self.charts: ChartRepository = FakeChartRepository(self._state, db.clock)
+        self.chart_lists = FakeChartListRepository(self._state, db.clock, actor)
+        self.templates = FakeNoteTemplateRepository(self._state, db.clock, actor)
+        self.schedule = FakeScheduleRepository(self._state, db.clock)
 
     def __enter__(self) -> Self:
         if self._db.open_units:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from dermai_desktop.domain.audit import AuditAction, AuditOutcome
-from dermai_desktop.domain.ids import ClinicId, WorkstationId
-from dermai_desktop.domain.patients import Encounter, Patient, SoapNote
+from dermai_desktop.domain.chart_lists import NoteDiagnosis
+from dermai_desktop.domain.ids import ClinicId, NoteId, PatientId, WorkstationId
+from dermai_desktop.domain.patients import Encounter, Patient, Sex, SoapNote
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +54,18 @@ class Chart:
     patient: Patient
     encounters: tuple[Encounter, ...]
     notes: tuple[SoapNote, ...]
+    #: ICD-10 diagnoses coded on each note (addenda included), keyed by note id.
+    diagnoses: Mapping[NoteId, tuple[NoteDiagnosis, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientSummary:
+    """One row of a patient list or search result: enough to pick the right person."""
+
+    id: PatientId
+    mrn: str
+    display_name: str  # "Family, Given"
+    date_of_birth: date
+    sex: Sex
+    phone: str
+    age: int

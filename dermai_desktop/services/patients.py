@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date, datetime, timedelta
 
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import NotFound, ValidationFailed
 from dermai_desktop.domain.ids import PatientId
+from dermai_desktop.domain.patient_search import parse_query
 from dermai_desktop.domain.patients import FitzpatrickType, Patient, PatientDraft, Sex
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.dto import PatientSummary
 from dermai_desktop.services.permissions import Gatekeeper, audit
 from dermai_desktop.services.ports import Clock, UnitOfWorkFactory
 from dermai_desktop.services.settings import SettingsService
@@ -27,6 +30,9 @@ MAX_FLAG = 50
 MAX_FLAGS = 20
 EARLIEST_BIRTH = date(1900, 1, 1)
 MRN_DIGITS = 6
+#: Upper bounds a caller cannot exceed (a page of the lazy list; one search).
+MAX_PAGE = 500
+MAX_SEARCH_RESULTS = 500
 
 _PHONE_CHARS = re.compile(r"\+?[0-9 ().\-/]+")
 # Deliberately loose: the only goal is catching typos, not RFC 5322 pedantry.
@@ -247,5 +253,128 @@ class PatientService:
             uow.commit()
         return patient
 
+    # --- finding patients ----------------------------------------------------------
 
-__all__ = ["PatientService", "PatientValidationFailed", "format_mrn", "validate_draft"]
+    def search(self, actor: Actor, text: str, limit: int = 50) -> list[PatientSummary]:
+        """Patients matching what was typed: names, MRN, phone, date of birth.
+
+        Never raises for odd input (FTS syntax, emoji, 10,000 characters): the
+        query parser reduces it to plain terms, or to nothing (no results).
+        One audit row per search; the typed text is not recorded (it is PHI).
+        """
+        self._gate.require(actor, Operation.DEMOGRAPHICS_VIEW, entity_type="patient_search")
+        today = self._clock.now().date()
+        query = parse_query(text, today)
+        limit = max(0, min(limit, MAX_SEARCH_RESULTS))
+        if query.is_empty or limit == 0:
+            return []
+        with self._uow_factory(actor) as uow:
+            found = uow.patients.search(query, limit)
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.VIEW,
+                entity_type="patient_search",
+                detail=f"kind={query.kind.value};results={len(found)}",
+            )
+            uow.commit()
+        return [summarize(p, today) for p in found]
+
+    def list_ids(self, actor: Actor) -> list[PatientId]:
+        """Every patient's id in list order (family, given name, birth date) for a lazy list."""
+        self._gate.require(actor, Operation.DEMOGRAPHICS_VIEW, entity_type="patient_list")
+        with self._uow_factory(actor) as uow:
+            ids = uow.patients.ids_sorted()
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.VIEW,
+                entity_type="patient_list",
+                detail=f"count={len(ids)}",
+            )
+            uow.commit()
+        return ids
+
+    def summaries(self, actor: Actor, ids: Sequence[PatientId]) -> list[PatientSummary]:
+        """Rows for ``ids`` in the order given (a page of the lazy list); unknown ids skipped."""
+        self._gate.require(actor, Operation.DEMOGRAPHICS_VIEW, entity_type="patient_list")
+        if len(ids) > MAX_PAGE:
+            raise ValidationFailed(f"Ask for at most {MAX_PAGE} patients at a time.")
+        if not ids:
+            return []
+        today = self._clock.now().date()
+        with self._uow_factory(actor) as uow:
+            found = uow.patients.get_many(ids)
+            audit(
+                uow,
+                self._clock,
+                actor,
+                AuditAction.VIEW,
+                entity_type="patient_list",
+                detail=f"rows={len(found)}",
+            )
+            uow.commit()
+        return [summarize(p, today) for p in found]
+
+    def find_duplicates(
+        self, actor: Actor, draft: PatientDraft, exclude: PatientId | None = None
+    ) -> list[PatientSummary]:
+        """Registered patients this draft may be: same name and birth date, or same phone.
+
+        ``exclude``: the patient being edited (never their own duplicate). Each
+        match shown is audited as a view of that patient.
+        """
+        self._gate.require(actor, Operation.DEMOGRAPHICS_VIEW, entity_type="patient_duplicates")
+        dob = draft.date_of_birth
+        if isinstance(dob, datetime):
+            dob = dob.date()
+        clean = replace(
+            draft,
+            given_name=_clean_text(draft.given_name)[:MAX_NAME],
+            family_name=_clean_text(draft.family_name)[:MAX_NAME],
+            phone=_clean_text(draft.phone)[:MAX_NAME],
+            date_of_birth=dob,
+        )
+        if not (clean.given_name and clean.family_name) and not clean.phone:
+            return []
+        today = self._clock.now().date()
+        with self._uow_factory(actor) as uow:
+            found = [p for p in uow.patients.find_duplicates(clean) if p.id != exclude]
+            for patient in found:
+                audit(
+                    uow,
+                    self._clock,
+                    actor,
+                    AuditAction.VIEW,
+                    entity_type="patient_duplicates",
+                    entity_id=patient.id,
+                    patient_id=patient.id,
+                )
+            uow.commit()
+        return [summarize(p, today) for p in found]
+
+
+def summarize(patient: Patient, today: date) -> PatientSummary:
+    """The list row for ``patient`` (age on ``today``)."""
+    return PatientSummary(
+        id=patient.id,
+        mrn=patient.mrn,
+        display_name=patient.display_name,
+        date_of_birth=patient.date_of_birth,
+        sex=patient.sex,
+        phone=patient.phone,
+        age=max(0, patient.age_on(today)),
+    )
+
+
+__all__ = [
+    "MAX_PAGE",
+    "MAX_SEARCH_RESULTS",
+    "PatientService",
+    "PatientValidationFailed",
+    "format_mrn",
+    "summarize",
+    "validate_draft",
+]

@@ -14,10 +14,13 @@ from typing import Protocol, Self
 
 from dermai_desktop.domain.audit import AuditEvent, ChainVerdict
 from dermai_desktop.domain.ids import EncounterId, NoteId, PatientId, UserId
+from dermai_desktop.domain.patient_search import PatientQuery
 from dermai_desktop.domain.patients import Encounter, Patient, PatientDraft, SoapNote
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
+from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
+from dermai_desktop.services.schedule_ports import ScheduleRepository
 
 
 class Clock(Protocol):
@@ -87,6 +90,22 @@ class PatientRepository(Protocol):
 
     def next_mrn_number(self) -> int: ...
     def count(self) -> int: ...
+    def search(self, query: PatientQuery, limit: int) -> list[Patient]:
+        """Live patients matching ``query``: exact identifier hits first, then by name."""
+        ...
+
+    def ids_sorted(self) -> list[PatientId]:
+        """Every live patient's id by family name, given name, date of birth."""
+        ...
+
+    def page(self, offset: int, limit: int) -> list[Patient]: ...
+    def get_many(self, ids: Sequence[PatientId]) -> list[Patient]:
+        """Live patients among ``ids`` in the order given; unknown ids left out."""
+        ...
+
+    def find_duplicates(self, draft: PatientDraft) -> list[Patient]:
+        """Same name and date of birth, or the same phone number."""
+        ...
 
 
 class ChartRepository(Protocol):
@@ -118,6 +137,9 @@ class UnitOfWork(Protocol):
     clinic: ClinicRepository
     patients: PatientRepository
     charts: ChartRepository
+    chart_lists: ChartListRepository
+    templates: NoteTemplateRepository
+    schedule: ScheduleRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -8,11 +8,17 @@ from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.ids import WorkstationId
 from dermai_desktop.services.audit import AuditService
 from dermai_desktop.services.auth import AuthService
+from dermai_desktop.services.chart_lists import ChartListService
 from dermai_desktop.services.charts import ChartService
 from dermai_desktop.services.clinic import ClinicService
+from dermai_desktop.services.diagnoses import DiagnosisCatalog
 from dermai_desktop.services.patients import PatientService
 from dermai_desktop.services.ports import Clock, PasswordHasher, PasswordPolicy, UnitOfWorkFactory
+from dermai_desktop.services.schedule import ScheduleService
+from dermai_desktop.services.schedule_export import ScheduleExportService
+from dermai_desktop.services.schedule_ports import CalendarWriter
 from dermai_desktop.services.settings import SettingsService
+from dermai_desktop.services.templates import TemplateService
 from dermai_desktop.services.users import UserService
 
 
@@ -25,6 +31,11 @@ class Services:
     patients: PatientService
     charts: ChartService
     clinic: ClinicService
+    chart_lists: ChartListService
+    templates: TemplateService
+    diagnoses: DiagnosisCatalog
+    schedule: ScheduleService
+    schedule_export: ScheduleExportService
 
 
 def build_services(
@@ -35,6 +46,7 @@ def build_services(
     clock: Clock,
     workstation_id: WorkstationId,
     machine: MachineConfig,
+    calendar_writer: CalendarWriter | None = None,
 ) -> Services:
     """Wire every service to the same adapters; app.py and cli.py call this once."""
     settings = SettingsService(uow_factory, clock, machine)
@@ -46,6 +58,11 @@ def build_services(
         patients=PatientService(uow_factory, clock, settings),
         charts=ChartService(uow_factory, clock),
         clinic=ClinicService(uow_factory, hasher, policy, clock),
+        chart_lists=ChartListService(uow_factory, clock),
+        templates=TemplateService(uow_factory, clock),
+        diagnoses=DiagnosisCatalog.bundled(),
+        schedule=ScheduleService(uow_factory, clock, settings),
+        schedule_export=ScheduleExportService(uow_factory, clock, settings, calendar_writer),
     )
 
 

@@ -259,7 +259,12 @@ class ProblemRecord(SyncedMixin, Base):
 class AllergyRecord(SyncedMixin, Base):
     __tablename__ = "allergies"
     __table_args__ = (
-        CheckConstraint("severity IN ('mild', 'moderate', 'severe', 'unknown')", name="severity"),
+        # 0004 added life_threatening and the status check.
+        CheckConstraint(
+            "severity IN ('mild', 'moderate', 'severe', 'life_threatening', 'unknown')",
+            name="severity",
+        ),
+        CheckConstraint("status IN ('active', 'resolved')", name="status"),
         Index("ix_allergies_patient_id", "patient_id"),
     )
 
@@ -272,7 +277,10 @@ class AllergyRecord(SyncedMixin, Base):
 
 class MedicationRecord(SyncedMixin, Base):
     __tablename__ = "medications"
-    __table_args__ = (Index("ix_medications_patient_id", "patient_id"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'stopped')", name="status"),  # added by 0004
+        Index("ix_medications_patient_id", "patient_id"),
+    )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -282,6 +290,7 @@ class MedicationRecord(SyncedMixin, Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     stop_date: Mapped[date | None] = mapped_column(Date)
     prescriber_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
 
 
 class LesionRecord(SyncedMixin, Base):
@@ -323,11 +332,14 @@ class AppointmentRecord(SyncedMixin, Base):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="end_after_start"),
         CheckConstraint(
-            "status IN ('booked', 'arrived', 'completed', 'cancelled', 'no_show')",
+            "status IN ('booked', 'confirmed', 'arrived', 'in_room', 'completed', 'cancelled', "
+            "'no_show')",
             name="status",
         ),
         Index("ix_appointments_provider_start", "provider_id", "start_at"),
         Index("ix_appointments_patient_id", "patient_id"),
+        Index("ix_appointments_start_at", "start_at"),
+        Index("ix_appointments_series_id", "series_id"),
     )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
@@ -337,6 +349,15 @@ class AppointmentRecord(SyncedMixin, Base):
     type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="booked")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # 0005 scheduling (see storage/records_schedule.py for the other schedule tables)
+    room_id: Mapped[str | None] = mapped_column(String(36))
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("appointment_series.id"))
+    occurrence_start: Mapped[datetime | None]
+    is_exception: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    arrived_at: Mapped[datetime | None]
+    roomed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
 
 
 SYNCED_RECORDS: tuple[type[SyncedMixin], ...] = (
@@ -353,3 +374,8 @@ SYNCED_RECORDS: tuple[type[SyncedMixin], ...] = (
     LesionImageRecord,
     AppointmentRecord,
 )
+
+# Tables of later migrations live in their own modules; importing them here puts
+# them on ``Base.metadata`` wherever the records are used.
+from dermai_desktop.storage import records_chart as _records_chart  # noqa: E402, F401
+from dermai_desktop.storage import records_schedule as _records_schedule  # noqa: E402, F401

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dermai_desktop.domain.errors import ValidationFailed
 from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
 from dermai_desktop.services.ports import (
     AuditRepository,
     ChartRepository,
@@ -22,15 +23,21 @@ from dermai_desktop.services.ports import (
     SettingsRepository,
     UserRepository,
 )
+from dermai_desktop.services.schedule_ports import ScheduleRepository
 from dermai_desktop.storage.audit_repository import SqlAuditRepository
+from dermai_desktop.storage.chart_lists_repository import (
+    SqlChartListRepository,
+    SqlNoteTemplateRepository,
+)
 from dermai_desktop.storage.outbox import ACTOR_KEY, CLOCK_KEY, install_outbox_hook
+from dermai_desktop.storage.patient_search import SqlPatientSearchRepository
 from dermai_desktop.storage.repositories import (
     SqlChartRepository,
     SqlClinicRepository,
-    SqlPatientRepository,
     SqlSettingsRepository,
     SqlUserRepository,
 )
+from dermai_desktop.storage.schedule_repository import SqlScheduleRepository
 
 
 def _utc_now() -> datetime:
@@ -57,6 +64,9 @@ class SqlUnitOfWork:
     clinic: ClinicRepository
     patients: PatientRepository
     charts: ChartRepository
+    chart_lists: ChartListRepository
+    templates: NoteTemplateRepository
+    schedule: ScheduleRepository
 
     def __init__(
         self,
@@ -73,8 +83,11 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self.session, audit_key)
         self.settings = SqlSettingsRepository(self.session, now, actor)
         self.clinic = SqlClinicRepository(self.session, now)
-        self.patients = SqlPatientRepository(self.session, now)
+        self.patients = SqlPatientSearchRepository(self.session, now)
         self.charts = SqlChartRepository(self.session, now)
+        self.chart_lists = SqlChartListRepository(self.session, now)
+        self.templates = SqlNoteTemplateRepository(self.session, now)
+        self.schedule = SqlScheduleRepository(self.session, now)
 
     def __enter__(self) -> Self:
         return self

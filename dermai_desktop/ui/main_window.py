@@ -1,11 +1,17 @@
-"""The main window shell: navigation by role, pages, status bar, lock screen and idle lock."""
+"""The main window shell: navigation by role, pages, shortcuts, status bar, lock and idle lock.
+
+The pages and their screen classes are listed in ``shell_pages.PAGES``. After
+building them the window connects the pages to each other in one place
+(``_connect_pages``): opening charts, booking a patient, refreshing the
+appointment pages after a change, and offering a freed slot to the waitlist.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -15,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -23,61 +28,20 @@ from PySide6.QtWidgets import (
 )
 
 from dermai_desktop.domain.roles import Operation
+from dermai_desktop.services.schedule_dto import WaitlistOffer
+from dermai_desktop.ui import shell_pages as sp
 from dermai_desktop.ui import theme
+from dermai_desktop.ui.chart_tabs import ChartTabs
 from dermai_desktop.ui.idle import IdleWatcher
-from dermai_desktop.ui.screens.audit_screen import AuditScreen
 from dermai_desktop.ui.screens.change_password_dialog import ChangePasswordDialog
+from dermai_desktop.ui.screens.chart_screen import ChartScreen
+from dermai_desktop.ui.screens.help_screen import HelpScreen
 from dermai_desktop.ui.screens.lock_screen import LockScreen
-from dermai_desktop.ui.screens.settings_screen import SettingsScreen
-from dermai_desktop.ui.screens.users_screen import UsersScreen
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.empty_state import EmptyState
 from dermai_desktop.ui.widgets.forms import button
-
-SHORTCUTS = (
-    ("Ctrl+L", "Lock the workstation now"),
-    ("Ctrl+Shift+P", "Change your password"),
-    ("Ctrl+1 … Ctrl+6", "Go to a page in the navigation list"),
-    ("F1", "Show these shortcuts"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PageSpec:
-    key: str
-    title: str
-    icon: str
-    operation: Operation
-
-
-PAGES = (
-    PageSpec("schedule", "Schedule", "calendar", Operation.DEMOGRAPHICS_VIEW),
-    PageSpec("patients", "Patients", "patients", Operation.DEMOGRAPHICS_VIEW),
-    PageSpec("chart", "Chart", "chart", Operation.CHART_VIEW),
-    PageSpec("users", "Users", "users", Operation.USER_VIEW),
-    PageSpec("settings", "Settings", "settings", Operation.SETTINGS_VIEW),
-    PageSpec("audit", "Audit", "shield", Operation.AUDIT_VERIFY),
-)
-
-COMING = {
-    "schedule": (
-        "Schedule",
-        "The schedule arrives in the next release. Appointments will be booked and "
-        "checked in here.",
-    ),
-    "patients": (
-        "Patients",
-        "Patient registration and search arrive in the next release. Until then no "
-        "patient records can be opened on this workstation.",
-    ),
-    "chart": (
-        "Chart",
-        "The clinical chart — visit notes, lesions and images — arrives in a coming "
-        "release. Open a patient from the Patients page once it is available.",
-    ),
-}
 
 
 class MainWindow(QMainWindow):
@@ -105,6 +69,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(960, 620)
 
         self.pages: dict[str, QWidget] = {}
+        self.charts: ChartTabs | None = None
+        self._nav_icons: list[str] = []
         self.root = QStackedWidget()
         self.shell = QWidget()
         self.lock_screen = LockScreen(session, tasks)
@@ -198,7 +164,7 @@ class MainWindow(QMainWindow):
 
     def _build_pages(self) -> None:
         sidebar_text = theme.token("sidebar_text")
-        for spec in PAGES:
+        for spec in sp.PAGES:
             if not self.session.may(spec.operation):
                 continue
             page = self._make_page(spec)
@@ -208,21 +174,70 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(theme.icon(spec.icon, sidebar_text), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, spec.title)
+            item.setToolTip(f"{spec.title} (Ctrl+{self.nav.count() + 1})")
             self.nav.addItem(item)
+            self._nav_icons.append(spec.icon)
+        self.nav.installEventFilter(self)
+        self._connect_pages()
 
-    def _make_page(self, spec: PageSpec) -> QWidget:
-        if spec.key == "users":
-            return UsersScreen(self.session, self._tasks)
-        if spec.key == "settings":
-            screen = SettingsScreen(self.session, self._tasks)
-            screen.theme_changed.connect(self._apply_theme)
-            return screen
-        if spec.key == "audit":
-            return AuditScreen(self.session, self._tasks)
-        title, text = COMING[spec.key]
-        return EmptyState(spec.icon, title, text)
+    def _make_page(self, spec: sp.PageSpec) -> QWidget:
+        """The page's screen, or a plain error page when building it raises (logged)."""
+        screen = sp.build_screen(lambda: spec.screen(self.session, self._tasks), spec.key)
+        if screen is None:
+            return EmptyState("warning", f"{spec.title} could not be opened", sp.BROKEN_PAGE_TEXT)
+        if isinstance(screen, ChartTabs):
+            self.charts = screen
+            screen.message.connect(self._say)
+        return screen
+
+    def _connect_pages(self) -> None:
+        """How the pages talk to each other (each page only emits; the window connects)."""
+        for page in self.pages.values():
+            if isinstance(page, sp.OpensCharts):  # Schedule, Patients, Check-in, Waitlist
+                page.open_chart_requested.connect(self.open_chart)
+            if isinstance(page, sp.ChangesAppointments):  # keep the other boards current
+                page.appointment_changed.connect(
+                    lambda _change, source=page: self._appointments_changed(source)
+                )
+            if isinstance(page, sp.RequestsBooking):  # Patients: "Book…"
+                page.book_requested.connect(self.book_for_patient)
+            if isinstance(page, sp.FreesSlots):  # Schedule: a cancel/move freed a slot
+                page.offers_available.connect(self.offer_freed_slot)
+            if isinstance(page, sp.ChangesTheme):  # Settings
+                page.theme_changed.connect(self._apply_theme)
+        if self.charts is not None:  # a chart's "Book follow-up"; its Close is handled there
+            self.charts.book_follow_up_requested.connect(self.book_for_patient)
+
+    def _action(
+        self, text: str, keys: str, slot: Callable[[], object], icon: str | None = None
+    ) -> QAction:
+        action = QAction(theme.icon(icon) if icon else QIcon(), text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)  # works with the menu bar hidden or the focus anywhere
+        return action
 
     def _build_actions(self) -> None:
+        go_menu = self.menuBar().addMenu("&Go")
+        self.find_patient_action = self._action("&Find a patient", "Ctrl+F", self.find_patient)
+        self.new_patient_action = self._action("&New patient…", "Ctrl+N", self.new_patient, "plus")
+        self.new_appointment_action = self._action(
+            "New &appointment…", "Ctrl+Shift+N", self.new_appointment, "calendar"
+        )
+        self.today_action = self._action("&Today", "Ctrl+T", self.go_today)
+        for action in (self.find_patient_action, self.new_patient_action):
+            go_menu.addAction(action)
+        go_menu.addAction(self.new_appointment_action)
+        go_menu.addAction(self.today_action)
+
+        chart_menu = self.menuBar().addMenu("&Chart")
+        self.save_action = self._action("&Save draft", "Ctrl+S", self.save_current)
+        self.sign_action = self._action("S&ign note…", "Ctrl+Shift+S", self.sign_current)
+        self.close_chart_action = self._action("&Close chart", "Ctrl+W", self.close_chart)
+        for action in (self.save_action, self.sign_action, self.close_chart_action):
+            chart_menu.addAction(action)
+        chart_menu.menuAction().setVisible("charts" in self.pages)
+
         session_menu = self.menuBar().addMenu("&Session")
         self.lock_action = QAction(theme.icon("lock"), "&Lock", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -241,10 +256,10 @@ class MainWindow(QMainWindow):
         session_menu.addAction(self.sign_out_action)
 
         self.nav_actions: list[QAction] = []
-        for index in range(self.nav.count()):
+        for index in range(min(self.nav.count(), 9)):
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _=False, row=index: self.nav.setCurrentRow(row))
+            action.triggered.connect(lambda _=False, row=index: self._go_row(row))
             self.addAction(action)
             self.nav_actions.append(action)
 
@@ -253,6 +268,16 @@ class MainWindow(QMainWindow):
         self.help_action.setShortcut(QKeySequence("F1"))
         self.help_action.triggered.connect(self.show_shortcuts)
         help_menu.addAction(self.help_action)
+        self.work_actions = (
+            self.find_patient_action,
+            self.new_patient_action,
+            self.new_appointment_action,
+            self.today_action,
+            self.save_action,
+            self.sign_action,
+            self.close_chart_action,
+            self.help_action,
+        )
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -273,25 +298,196 @@ class MainWindow(QMainWindow):
         self.status_lock_button.clicked.connect(self.lock)
         for widget in (user, role, workstation):
             bar.addWidget(widget)
+        self.demo_label: QLabel | None = None
         if self.session.clinic.is_demo:
             demo = QLabel("Demo clinic — not for patient data")
             demo.setAccessibleName("Demo clinic")
             demo.setStyleSheet(f"color: {theme.token('warning')}; font-weight: 600;")
             bar.addPermanentWidget(demo)
+            self.demo_label = demo
         bar.addPermanentWidget(self.status_lock_button)
 
     # --- navigation ---------------------------------------------------------------------
 
     def show_page(self, key: str) -> bool:
-        for row in range(self.nav.count()):
-            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
-                self.nav.setCurrentRow(row)
-                return True
-        return False
+        row = self._nav_row(key)
+        if row >= 0:
+            self.nav.setCurrentRow(row)
+        return row >= 0
 
     def current_page_key(self) -> str | None:
         item = self.nav.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _go_row(self, row: int) -> None:
+        self.nav.setCurrentRow(row)
+        self.focus_page()
+
+    def focus_page(self) -> bool:
+        """Put the keyboard focus on the first control of the page in front."""
+        page = self.page_stack.currentWidget()
+        if page is None:
+            return False
+        widget = page.nextInFocusChain()
+        for _ in range(2000):  # the chain is a ring; stop after one lap at most
+            if widget is None or widget is page:
+                break
+            if (
+                page.isAncestorOf(widget)
+                and widget.isVisible()
+                and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                widget.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            widget = widget.nextInFocusChain()
+        page.setFocus(Qt.FocusReason.TabFocusReason)
+        return False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # Tab from the navigation goes into the page, not to the sidebar's buttons below it.
+        if (
+            watched is self.nav
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            return self.focus_page()
+        return super().eventFilter(watched, event)
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _page_screen(self, key: str, not_allowed: str) -> QWidget | None:
+        """Show page ``key`` and return its screen; explain plainly when there is none."""
+        if key not in self.pages:
+            self._say(not_allowed)
+            return None
+        self.show_page(key)
+        page = self.pages[key]
+        if isinstance(page, EmptyState):
+            self._say(f"{page.title_label.text()}. Please tell IT support.")
+            return None
+        return page
+
+    # --- frequent actions (shortcuts) ----------------------------------------------------
+
+    def find_patient(self) -> bool:
+        """Ctrl+F: the patient search box, ready to type."""
+        screen = self._page_screen("patients", "Patient search is not part of your role.")
+        if screen is None or not isinstance(screen, sp.FindsPatients):
+            return False
+        screen.focus_search()
+        return True
+
+    def new_patient(self) -> bool:
+        """Ctrl+N: register a new patient."""
+        if not self.session.may(Operation.PATIENT_REGISTER):
+            self._say("Registering patients is for the front desk and clinicians.")
+            return False
+        screen = self._page_screen("patients", "Patient registration is not part of your role.")
+        if screen is None or not isinstance(screen, sp.FindsPatients):
+            return False
+        screen.new_patient()
+        return True
+
+    def new_appointment(self) -> bool:
+        """Ctrl+Shift+N: book an appointment."""
+        if not self.session.may(Operation.SCHEDULE_EDIT):
+            self._say("Booking appointments is not part of your role.")
+            return False
+        screen = self._page_screen("schedule", "The schedule is not part of your role.")
+        if screen is None or not isinstance(screen, sp.Books):
+            return False
+        screen.new_appointment()
+        return True
+
+    def go_today(self) -> bool:
+        """Ctrl+T: the schedule, on today."""
+        screen = self._page_screen("schedule", "The schedule is not part of your role.")
+        if screen is None or not isinstance(screen, sp.Books):
+            return False
+        screen.go_today()
+        return True
+
+    def book_for_patient(self, patient_id: str) -> bool:
+        """Book ``patient_id`` on the schedule ("Book" on Patients, "Book follow-up" in a chart)."""
+        screen = self._page_screen("schedule", "Booking appointments is not part of your role.")
+        if screen is None or not isinstance(screen, sp.Books):
+            return False
+        screen.book_for_patient(patient_id)
+        return True
+
+    def _appointments_changed(self, source: QWidget) -> None:
+        """An appointment page changed something: the others reload what they show."""
+        for key in ("schedule", "checkin", "waitlist"):
+            page = self.pages.get(key)
+            if page is not None and page is not source and isinstance(page, sp.Refreshes):
+                page.refresh()
+
+    def offer_freed_slot(self, offers: tuple[WaitlistOffer, ...]) -> None:
+        """A change on the schedule freed a slot that waitlisted patients fit.
+
+        The front desk is usually on the phone with the patient who cancelled, so the
+        schedule stays in front; the Waitlist page gets the offers ready (explained, the
+        best one selected) and the status bar says how to get there.
+        """
+        waitlist = self.pages.get("waitlist")
+        if waitlist is None or not isinstance(waitlist, sp.ShowsOffers) or not offers:
+            return
+        waitlist.show_offers(offers)
+        count = len(offers)
+        row = self._nav_row("waitlist")
+        keys = f" (Ctrl+{row + 1})" if 0 <= row < 9 else ""
+        self._say(
+            f"{count} waitlisted patient{'s' if count > 1 else ''} could take the freed slot. "
+            f"Open Waitlist & recalls{keys} to offer it."
+        )
+
+    def _nav_row(self, key: str) -> int:
+        rows = range(self.nav.count())
+        return next((r for r in rows if self.nav.item(r).data(Qt.ItemDataRole.UserRole) == key), -1)
+
+    def open_chart(self, patient_id: str) -> QWidget | None:
+        """Open (or bring forward) ``patient_id``'s chart as a tab on the Charts page."""
+        if self.charts is None:
+            self._say("Charts are for clinicians; your role opens the patient's details.")
+            return None
+        screen = self.charts.open_chart(patient_id)
+        if screen is not None:
+            self.show_page("charts")
+            screen.setFocus(Qt.FocusReason.OtherFocusReason)
+        return screen
+
+    def _chart_in_front(self) -> ChartScreen | None:
+        if self.charts is None or self.current_page_key() != "charts":
+            return None
+        return self.charts.current_screen()
+
+    def save_current(self) -> bool:
+        """Ctrl+S: save the draft of the chart in front (the chart also autosaves)."""
+        screen = self._chart_in_front() or self.page_stack.currentWidget()
+        if screen is not None and isinstance(
+            screen, sp.Saves
+        ):  # the chart's draft; Settings and Templates too
+            screen.save()
+            return True
+        self._say("Nothing to save here. Notes are saved from an open chart.")
+        return False
+
+    def sign_current(self) -> bool:
+        """Ctrl+Shift+S: sign the note of the chart in front (it asks to confirm)."""
+        chart = self._chart_in_front()
+        if chart is not None:
+            chart.sign()
+            return True
+        self._say("Open a chart with a draft note to sign it.")
+        return False
+
+    def close_chart(self) -> bool:
+        chart = self._chart_in_front()
+        return chart is not None and self.charts is not None and self.charts.close_current()
 
     # --- locking ------------------------------------------------------------------------
 
@@ -325,7 +521,12 @@ class MainWindow(QMainWindow):
 
     def _set_session_actions_enabled(self, enabled: bool) -> None:
         # While locked only the lock screen's own controls work; nothing reaches the pages.
-        for action in (self.lock_action, self.password_action, *self.nav_actions):
+        for action in (
+            self.lock_action,
+            self.password_action,
+            *self.nav_actions,
+            *self.work_actions,
+        ):
             action.setEnabled(enabled)
         self.menuBar().setEnabled(enabled)
         self.status_lock_button.setEnabled(enabled)
@@ -344,23 +545,44 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td style='padding-right:18px'><b>{keys}</b></td><td>{text}</td></tr>"
-            for keys, text in SHORTCUTS
-        )
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", "", parent=self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(f"<table>{rows}</table>")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setAccessibleName("Keyboard shortcuts")
-        self.dialog = box
-        box.open()
+    def shortcuts(self) -> list[sp.Shortcut]:
+        """The shell's shortcuts and those each of this role's screens declares."""
+        found = list(sp.SHELL_SHORTCUTS)
+        seen = {(s.keys, s.text) for s in found}
+        places: list[tuple[object, str]] = [
+            (self.pages[spec.key], spec.title) for spec in sp.PAGES if spec.key in self.pages
+        ]
+        if self.charts is not None:
+            places.append((self.charts.chart_factory, "Chart"))
+        for screen, where in places:
+            for shortcut in sp.declared_shortcuts(screen, where):
+                if (shortcut.keys, shortcut.text) not in seen:
+                    seen.add((shortcut.keys, shortcut.text))
+                    found.append(shortcut)
+        return found
+
+    def show_shortcuts(self) -> HelpScreen:
+        """F1: the help screen listing every shortcut."""
+        dialog = HelpScreen(self.shortcuts(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def _apply_theme(self, name: str) -> None:
+        """Switch light/dark live: style sheet, palette, and the icons drawn in theme colours."""
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            theme.apply_theme(app, name)
+        if not isinstance(app, QApplication):
+            return
+        theme.apply_theme(app, name)
+        sidebar_text = theme.token("sidebar_text")
+        for row, icon_name in enumerate(self._nav_icons):
+            self.nav.item(row).setIcon(theme.icon(icon_name, sidebar_text))
+        self.sidebar_lock_button.setIcon(theme.icon("lock", sidebar_text))
+        self.sign_out_button.setIcon(theme.icon("logout", sidebar_text))
+        self.status_lock_button.setIcon(theme.icon("lock"))
+        if self.demo_label is not None:
+            self.demo_label.setStyleSheet(f"color: {theme.token('warning')}; font-weight: 600;")
 
     # --- lifetime -----------------------------------------------------------------------
 

@@ -62,8 +62,33 @@ def theme_tokens(name: str) -> dict[str, str]:
     return {key: value.strip() for key, value in _DEFINE.findall(text)}
 
 
+def area_stylesheets(name: str) -> list[str]:
+    """The area files for theme ``name``: every other ``styles/*.qss``, sorted by file name.
+
+    Each screen area keeps its rules in its own file (``schedule.qss``,
+    ``chart.qss``...) written with the same ``@tokens``, so one file serves both
+    themes. A rule that must differ by theme goes in ``<area>.<theme>.qss``
+    (``schedule.dark.qss``), loaded only with that theme, after the shared ones.
+    """
+    root = resources_dir()
+    if root is None:
+        return []
+    shared: list[str] = []
+    specific: list[str] = []
+    for path in sorted((root / "styles").glob("*.qss")):
+        stem = path.name[: -len(".qss")]
+        if stem == "base" or stem in THEMES:
+            continue
+        area, _, variant = stem.partition(".")
+        if not variant:
+            shared.append(path.name)
+        elif variant == name and area:
+            specific.append(path.name)
+    return [f"styles/{file}" for file in shared + specific]
+
+
 def build_stylesheet(name: str) -> str:
-    """base.qss with the theme's tokens filled in, plus any rules the theme file adds."""
+    """base.qss, then every area file, then the theme's own rules; tokens filled in."""
     base = _read("styles/base.qss")
     theme_text = _read(f"styles/{name}.qss")
     if base is None or theme_text is None:
@@ -71,12 +96,26 @@ def build_stylesheet(name: str) -> str:
     tokens = theme_tokens(name)
     root = resources_dir()
     tokens["icons"] = (root / "icons").as_posix() if root else ""
+    areas = [text for file in area_stylesheets(name) if (text := _read_fresh(file)) is not None]
     extra = _DEFINE.sub("", theme_text)
 
     def replace(match: re.Match[str]) -> str:
         return tokens.get(match.group(1), match.group(0))
 
-    return _TOKEN.sub(replace, base + "\n" + extra)
+    return _TOKEN.sub(replace, "\n".join([base, *areas, extra]))
+
+
+def _read_fresh(relative: str) -> str | None:
+    # Area files are few and read only when a theme is applied; not cached, so a file
+    # another area adds is picked up by the next theme switch.
+    root = resources_dir()
+    if root is None:
+        return None
+    try:
+        return (root / relative).read_text(encoding="utf-8")
+    except OSError:
+        logger.warning("style sheet unreadable: %s", relative)
+        return None
 
 
 def apply_theme(app: QApplication, name: str) -> str:

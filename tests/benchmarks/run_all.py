@@ -16,9 +16,12 @@ from typing import Any
 
 from tests.benchmarks import (
     test_bench_argon2,
+    test_bench_chart_open,
     test_bench_cold_start,
     test_bench_db_open,
     test_bench_orm_workload,
+    test_bench_patient_search,
+    test_bench_schedule_week,
 )
 from tests.benchmarks._common import RESULTS_DIR
 
@@ -27,6 +30,9 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     test_bench_db_open.NAME: test_bench_db_open.run,
     test_bench_orm_workload.NAME: test_bench_orm_workload.run,
     test_bench_argon2.NAME: test_bench_argon2.run,
+    test_bench_chart_open.NAME: test_bench_chart_open.run,
+    test_bench_schedule_week.NAME: test_bench_schedule_week.run,
+    test_bench_patient_search.NAME: test_bench_patient_search.run,
 }
 
 
@@ -101,6 +107,42 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
                 f"median of {argon['recovery_runs']}; only on a recovery unlock",
             )
         )
+    if week := results.get("schedule_week"):
+        rows.append(
+            (
+                f"Schedule week view, {week['appointments']:,} appointments (map + layout + paint)",
+                f"{week['full_week_median_ms']:.0f} ms (p95 {week['full_week_p95_ms']:.0f} ms)",
+                f"goal <= {week['goal_ms']:.0f} ms; one on-screen repaint "
+                f"{week['viewport_paint_median_ms']:.0f} ms; median of {week['runs']}",
+            )
+        )
+    if chart := results.get("chart_open"):
+        rows.append(
+            (
+                f"Open a chart: {chart['visits']} visits, {chart['lesions']} lesions, "
+                f"{chart['images']} images (services + build + first paint)",
+                f"{chart['median_ms']:.0f} ms (p95 {chart['p95_ms']:.0f} ms)",
+                f"goal <= {chart['goal_ms']:.0f} ms; services {chart['service_median_ms']:.0f} ms; "
+                f"Visits tab first shown {chart['visits_tab_median_ms']:.0f} ms; "
+                f"median of {chart['runs']}",
+            )
+        )
+    if search := results.get("patient_search"):
+        for kind, label in (
+            ("name_prefix", "family-name prefix (3-5 letters)"),
+            ("name_full", "family name + given prefix"),
+            ("mrn", "MRN"),
+            ("phone", "phone number"),
+            ("dob", "date of birth (4 typed formats)"),
+        ):
+            fig = search["kinds"][kind]
+            rows.append(
+                (
+                    f"Patient search at {search['patients']:,} patients: {label}",
+                    f"p95 {fig['p95_ms']:.2f} ms",
+                    f"p50 {fig['p50_ms']:.2f} ms; goal p95 <= {search['goal_p95_ms']:.0f} ms",
+                )
+            )
     machine = next(iter(results.values()), {}).get("machine", {})
     lines = [
         f"Measured on {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "

@@ -38,6 +38,7 @@ from dermai_desktop.storage.database import (
     open_database,
     read_db_salt,
 )
+from dermai_desktop.storage.migrations import head_revision
 from tests.integration.conftest import SENTINEL, WORKSTATION, draft
 from tests.integration.test_storage_lifecycle import create_at
 
@@ -374,7 +375,7 @@ def test_kill_9_during_a_migration(tmp_path: Path, data_dir: Path, dek: bytes) -
         still_old.close()
     db = open_database(data_dir, dek)
     try:
-        assert db.schema_revision() == "0002"
+        assert db.schema_revision() == head_revision()
         with db.unit_of_work_factory(audit_key_from_dek(dek))(ACTOR) as uow:
             assert [u.username for u in uow.users.list()] == ["doc"]
         assert db.check().ok

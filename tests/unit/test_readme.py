@@ -26,4 +26,5 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert len(commands) >= 2, "README must show the two set-up commands"
     test_command = commands[1].strip()
     assert test_command in ci, "CI must run exactly the README's test command"
-    assert "pytest" in test_command and "coverage report" in test_command
+    assert "pytest" in test_command
+    assert "coverage report" in test_command

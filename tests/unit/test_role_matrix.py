@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from dermai_desktop.domain.audit import AuditAction, AuditOutcome
+from dermai_desktop.domain.chart_lists import TemplateDraft
 from dermai_desktop.domain.errors import PermissionDenied
 from dermai_desktop.domain.ids import NoteId, PatientId
 from dermai_desktop.domain.roles import PERMISSIONS, Operation, Role, is_allowed
+from dermai_desktop.domain.scheduling import BookingRequest, Holiday
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.dto import NoteText
 from tests.fakes import T0
@@ -43,6 +45,13 @@ def _update(w: World, actor: Actor) -> object:
     return w.services.patients.update(actor, pid, draft(phone="020 7946 0000"), 1)
 
 
+def _book(w: World, actor: Actor) -> object:
+    request = BookingRequest(
+        _patient(w), w.actors[Role.DERMATOLOGIST].user_id, T0 + timedelta(days=3), "follow_up"
+    )
+    return w.services.schedule.book(actor, request)
+
+
 def _maintain(w: World, actor: Actor) -> object:
     w.services.clinic.record_maintenance(
         actor, AuditAction.DATABASE_CHECK, succeeded=True, detail="tables=14"
@@ -72,6 +81,14 @@ CALLS: dict[Operation, Call] = {
     Operation.CHART_EDIT: lambda w, a: w.services.charts.start_encounter(a, _patient(w), "rash"),
     Operation.NOTE_SIGN: _sign,
     Operation.DATABASE_MAINTAIN: _maintain,
+    Operation.SCHEDULE_VIEW: lambda w, a: w.services.schedule.view(a, T0.date(), 7),
+    Operation.SCHEDULE_EDIT: _book,
+    Operation.SCHEDULE_CONFIGURE: lambda w, a: w.services.schedule.add_holiday(
+        a, Holiday(date(2025, 12, 25), "Christmas Day")
+    ),
+    Operation.TEMPLATES_MANAGE: lambda w, a: w.services.templates.create_template(
+        a, TemplateDraft("Mohs follow-up", subjective="Wound healing:")
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Adapters that read and write interchange formats (iCalendar); no Qt, no storage."""
