@@ -93,6 +93,25 @@ def test_click_an_empty_slot_and_book(
     assert "MainThread" not in clinic.schedule.threads  # every call went off the GUI thread
 
 
+def test_enter_on_a_patient_chooses_them_and_a_second_enter_books(
+    qtbot: QtBot, screen: ScheduleScreen, clinic: Clinic
+) -> None:
+    """One key press does one thing: Enter in the list picks the patient, it does not book."""
+    qtbot.mouseClick(screen.view.viewport(), LEFT, pos=_point(screen, OKAFOR, 10, 0))
+    dialog = screen.dialog
+    assert isinstance(dialog, BookingDialog)
+    qtbot.keyClicks(dialog.patient_edit, "ellis")
+    qtbot.waitUntil(lambda: dialog.patient_list.count() == 1, timeout=WAIT)
+    qtbot.keyClick(dialog.patient_edit, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.patient_list, Qt.Key.Key_Return)
+    assert dialog.patient is not None
+    assert dialog.isVisible()
+    qtbot.wait(100)
+    assert clinic.schedule.appointments == {}  # chosen, not yet booked
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(clinic.schedule.appointments) == 1, timeout=WAIT)
+
+
 def test_booking_conflict_is_explained_in_the_dialog(
     qtbot: QtBot, screen: ScheduleScreen, clinic: Clinic, tasks: TaskRunner
 ) -> None:

@@ -172,6 +172,7 @@ class BookingDialog(_TaskDialog):
         buttons.addWidget(self.book_button)
         layout.addLayout(buttons)
 
+        self._just_chose_patient = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DEBOUNCE_MS)
@@ -245,12 +246,26 @@ class BookingDialog(_TaskDialog):
         if down and self.patient_edit.hasFocus() and self.patient_list.isVisible():
             self.patient_list.setFocus()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._just_chose_patient:
+            # The list already used this Enter to choose the patient; it must not also
+            # press Book. The person reviews type and time, then presses Enter again.
+            self._just_chose_patient = False
+            self.type_combo.setFocus()
+            event.accept()
+            return
         super().keyPressEvent(event)
 
     def _choose_item(self, item: QListWidgetItem) -> None:
         choice = item.data(Qt.ItemDataRole.UserRole)
         if isinstance(choice, PatientChoice):
             self.choose_patient(choice)
+            # The list ignores the Enter it activated on, so the same key press reaches
+            # keyPressEvent next; a click never does, hence the reset on the next loop turn.
+            self._just_chose_patient = True
+            QTimer.singleShot(0, self._forget_choice_key)
+
+    def _forget_choice_key(self) -> None:
+        self._just_chose_patient = False
 
     def choose_patient(self, choice: PatientChoice) -> None:
         self._patient = choice
