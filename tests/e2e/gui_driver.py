@@ -66,11 +66,33 @@ def main() -> int:
         window.lock_screen.unlock_button.click()  # type: ignore[attr-defined]
 
     @step(2000)
-    def close() -> None:
+    def sign_out() -> None:
         window = _visible("MainWindow")
         assert window is not None, "the main window disappeared"
         assert not window.is_locked, "unlock failed"  # type: ignore[attr-defined]
         print("UNLOCKED", flush=True)
+        window.sign_out_button.click()  # type: ignore[attr-defined]
+
+    @step(1500)
+    def impatient_enter() -> None:
+        dialog = _visible("LoginDialog")
+        assert dialog is not None, "signing out did not return to the sign-in window"
+        print("SIGNED_OUT", flush=True)
+        dialog.username_edit.setText(manager.username)  # type: ignore[attr-defined]
+        dialog.password_edit.setText("not-the-password")  # type: ignore[attr-defined]
+        dialog.password_edit.setFocus()  # type: ignore[attr-defined]
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        # A second Enter while the first sign-in is still checking must not press Quit.
+        QTest.keyClick(dialog.password_edit, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+    @step(2500)
+    def close() -> None:
+        dialog = _visible("LoginDialog")
+        assert dialog is not None, "a double Enter closed the sign-in window"
+        print("STILL_THERE", flush=True)
         QApplication.instance().exit(0)  # type: ignore[union-attr]
 
     elapsed = 0

@@ -22,8 +22,7 @@ def test_a_person_can_sign_in_lock_and_unlock(tmp_path: Path) -> None:
         check=False,
     )
     steps = proc.stdout.split()
-    assert steps[:4] == ["LOGIN_SHOWN", "MAIN_WINDOW_SHOWN", "LOCKED", "UNLOCKED"], (
-        proc.stdout + proc.stderr
-    )
+    expected = ["LOGIN_SHOWN", "MAIN_WINDOW_SHOWN", "LOCKED", "UNLOCKED", "SIGNED_OUT"]
+    assert steps[:6] == [*expected, "STILL_THERE"], proc.stdout + proc.stderr
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

@@ -87,12 +87,14 @@ class LockScreen(QWidget):
     def reset(self) -> None:
         """Ready for the next unlock: empty field, no old message, focus on the password."""
         self.password_edit.clear()
-        self.password_edit.setEnabled(True)
+        self.password_edit.setReadOnly(False)
         self.unlock_button.setEnabled(True)
         self.status.clear_message()
         self.password_edit.setFocus()
 
     def _submit(self) -> None:
+        if not self.unlock_button.isEnabled():
+            return  # an unlock is already on its way
         password = self.password_edit.text()
         if not password:
             self.status.show_error("Enter your password to unlock.")
@@ -100,7 +102,8 @@ class LockScreen(QWidget):
         actor = self._session.actor
         auth = self._session.services.auth
         self.unlock_button.setEnabled(False)
-        self.password_edit.setEnabled(False)
+        # Read-only, not disabled: focus must stay here, not jump to "someone else".
+        self.password_edit.setReadOnly(True)
         self._tasks.run(
             lambda: auth.unlock_session(actor, password),
             on_success=self._on_unlocked,
@@ -111,13 +114,13 @@ class LockScreen(QWidget):
     def _on_unlocked(self, _result: object) -> None:
         self.password_edit.clear()
         self.unlock_button.setEnabled(True)
-        self.password_edit.setEnabled(True)
+        self.password_edit.setReadOnly(False)
         self.status.clear_message()
         emit(self.unlocked)
 
     def _on_failed(self, exc: BaseException) -> None:
         self.unlock_button.setEnabled(True)
-        self.password_edit.setEnabled(True)
+        self.password_edit.setReadOnly(False)
         self.password_edit.clear()
         self.password_edit.setFocus()
         if isinstance(exc, ExpectedError):

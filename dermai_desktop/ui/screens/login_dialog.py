@@ -82,11 +82,7 @@ class LoginDialog(QDialog):
         buttons.addStretch(1)
         self.cancel_button = button("Quit", "Quit DermAI Desktop")
         self.sign_in_button = button("Sign in", role="primary")
-        # Return is handled by the fields themselves (user name -> password -> sign in); see
-        # keyPressEvent for why no button is the dialog's default.
-        for push in (self.cancel_button, self.sign_in_button):
-            push.setAutoDefault(True)  # a focused button still answers Return itself
-            push.setDefault(False)
+        self._route_return_key()
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.sign_in_button)
         body.addLayout(buttons)
@@ -173,6 +169,14 @@ class LoginDialog(QDialog):
         self.status.clear_message()
         self.sign_in_button.setFocus()
 
+    def _route_return_key(self) -> None:
+        # Return is handled by the fields themselves (user name -> password -> sign in); see
+        # keyPressEvent for why no button is the dialog's default.
+        for push in (self.cancel_button, self.sign_in_button):
+            push.setDefault(False)
+        self.sign_in_button.setAutoDefault(True)  # a focused Sign in still answers Return
+        self.cancel_button.setAutoDefault(False)  # quitting takes a click, Space or Escape
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Return belongs to the field it was typed in, never to a dialog default button.
 
@@ -222,5 +226,8 @@ class LoginDialog(QDialog):
             self._tasks.report(exc)
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.username_edit, self.password_edit, self.sign_in_button):
-            widget.setEnabled(not busy)
+        # Fields go read-only rather than disabled: a disabled field hands keyboard focus to
+        # the next button (Quit), and an impatient second Enter would then press it.
+        self.username_edit.setReadOnly(busy)
+        self.password_edit.setReadOnly(busy)
+        self.sign_in_button.setEnabled(not busy)

@@ -74,8 +74,9 @@ class RecoveryUnlockDialog(QDialog):
         self.unlock_button = button("Unlock", role="primary")
         # Return is handled by the key field; see keyPressEvent for why no default button.
         for push in (self.cancel_button, self.unlock_button):
-            push.setAutoDefault(True)  # a focused button still answers Return itself
             push.setDefault(False)
+        self.unlock_button.setAutoDefault(True)  # a focused Unlock still answers Return
+        self.cancel_button.setAutoDefault(False)  # quitting takes a click, Space or Escape
         row.addWidget(self.cancel_button)
         row.addWidget(self.unlock_button)
         layout.addLayout(row)
@@ -107,7 +108,7 @@ class RecoveryUnlockDialog(QDialog):
             self.status.show_error("Type the recovery key from the printed sheet.")
             return
         self.unlock_button.setEnabled(False)
-        self.key_edit.setEnabled(False)
+        self.key_edit.setReadOnly(True)  # not disabled: focus must not jump to Quit
         self.status.show_info("Checking the recovery key… this takes a few seconds.")
         self._tasks.run(
             lambda: self._gate.unlock_with_recovery_key(key),
@@ -124,7 +125,7 @@ class RecoveryUnlockDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.unlock_button.setEnabled(True)
-        self.key_edit.setEnabled(True)
+        self.key_edit.setReadOnly(False)
         self.key_edit.setFocus()
         self.key_edit.selectAll()
         if isinstance(exc, ExpectedError):  # WrongRecoveryKey and friends: plain, inline
