@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self.lock_screen.unlocked.connect(self._on_unlocked)
         self.lock_screen.switch_user_requested.connect(self.switch_user_requested)
         self.nav.currentRowChanged.connect(self.page_stack.setCurrentIndex)
+        # A click on Patients means "I am about to type a name": put the caret there.
+        self.nav.itemClicked.connect(lambda _item: self._focus_after_click())
         self.nav.setCurrentRow(0)
         self.idle.start()
         self.resize(1280, 800)
@@ -370,6 +372,12 @@ class MainWindow(QMainWindow):
             self._say(f"{page.title_label.text()}. Please tell IT support.")
             return None
         return page
+
+    def _focus_after_click(self) -> None:
+        if self.current_page_key() == "patients":
+            self.find_patient()
+        else:
+            self.focus_page()
 
     # --- frequent actions (shortcuts) ----------------------------------------------------
 

@@ -456,3 +456,20 @@ def test_area_files_load_shared_then_theme_specific(
         assert "pink" not in theme.build_stylesheet("light")
     finally:
         theme._read.cache_clear()
+
+
+def test_clicking_patients_in_the_navigation_puts_the_caret_in_the_search(
+    qtbot: QtBot, gate: ClinicGate, tasks: TaskRunner, fake_screens: object
+) -> None:
+    window = _window(qtbot, gate, tasks, "frontdesk")
+    patients = window.pages["patients"]
+    assert isinstance(patients, FakePatients)
+    row = next(
+        r
+        for r in range(window.nav.count())
+        if window.nav.item(r).data(Qt.ItemDataRole.UserRole) == "patients"
+    )
+    rect = window.nav.visualItemRect(window.nav.item(row))
+    qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_page_key() == "patients"
+    assert patients.calls == ["focus_search"]
