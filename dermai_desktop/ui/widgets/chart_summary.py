@@ -167,9 +167,11 @@ class SummaryPanel(QScrollArea):
                 _line(f"Last: {fmt_date(encounters[0].started_at)}", encounters[0].reason)
             )
         elif last is not None:
-            visit_rows.append(_line(f"Last: {fmt_date(last.at)}", last.kind))
+            visit_rows.append(_line(f"Last: {fmt_date(last.at)}", _readable_kind(last.kind)))
         if nxt is not None:
-            visit_rows.append(_line(f"Next: {fmt_datetime(nxt.at)}", nxt.kind, "summaryNext"))
+            visit_rows.append(
+                _line(f"Next: {fmt_datetime(nxt.at)}", _readable_kind(nxt.kind), "summaryNext")
+            )
         else:
             visit_rows.append(_line("Next: none booked", ""))
         self._fill("visits", visit_rows, "")
@@ -205,3 +207,10 @@ class SummaryPanel(QScrollArea):
             if widget is not None and widget.objectName() != "summaryEmpty":
                 found += 1
         return found
+
+
+def _readable_kind(kind: str) -> str:
+    """Appointment type codes ("full_skin_check") read as words; encounter reasons pass."""
+    if kind and kind.islower() and " " not in kind:
+        return kind.replace("_", " ").capitalize()
+    return kind
