@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.chart_lists import (
@@ -35,6 +35,7 @@ from dermai_desktop.domain.errors import NotFound, ValidationFailed
 from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.chart_ports import ChartListRepository
 from dermai_desktop.services.permissions import Gatekeeper, audit
 from dermai_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -42,6 +43,8 @@ from dermai_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 ICD10_SHAPE = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
 
 T = TypeVar("T", Problem, Allergy, Medication)
+Draft = TypeVar("Draft", ProblemDraft, AllergyDraft, MedicationDraft)
+ItemId = TypeVar("ItemId", ProblemId, AllergyId, MedicationId)
 
 _SEVERITY_ORDER = {
     "life_threatening": 0,
@@ -50,6 +53,46 @@ _SEVERITY_ORDER = {
     "mild": 3,
     "unknown": 4,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _ListRows(Generic[T, Draft, ItemId]):
+    """How one list's rows are read and written, so add, change and history are written once."""
+
+    kind: ListKind
+    add: Callable[[ChartListRepository, PatientId, Draft], T]
+    get: Callable[[ChartListRepository, ItemId], T | None]
+    update: Callable[[ChartListRepository, ItemId, Draft, int, RevisionAction], T]
+    history: Callable[[ChartListRepository, ItemId], list[Revision[T]]]
+
+
+_PROBLEMS: _ListRows[Problem, ProblemDraft, ProblemId] = _ListRows(
+    ListKind.PROBLEM,
+    add=lambda lists, patient_id, draft: lists.add_problem(patient_id, draft),
+    get=lambda lists, item_id: lists.get_problem(item_id),
+    update=lambda lists, item_id, draft, version, action: lists.update_problem(
+        item_id, draft, version, action
+    ),
+    history=lambda lists, item_id: lists.problem_history(item_id),
+)
+_ALLERGIES: _ListRows[Allergy, AllergyDraft, AllergyId] = _ListRows(
+    ListKind.ALLERGY,
+    add=lambda lists, patient_id, draft: lists.add_allergy(patient_id, draft),
+    get=lambda lists, item_id: lists.get_allergy(item_id),
+    update=lambda lists, item_id, draft, version, action: lists.update_allergy(
+        item_id, draft, version, action
+    ),
+    history=lambda lists, item_id: lists.allergy_history(item_id),
+)
+_MEDICATIONS: _ListRows[Medication, MedicationDraft, MedicationId] = _ListRows(
+    ListKind.MEDICATION,
+    add=lambda lists, patient_id, draft: lists.add_medication(patient_id, draft),
+    get=lambda lists, item_id: lists.get_medication(item_id),
+    update=lambda lists, item_id, draft, version, action: lists.update_medication(
+        item_id, draft, version, action
+    ),
+    history=lambda lists, item_id: lists.medication_history(item_id),
+)
 
 
 def sort_problems(problems: list[Problem]) -> tuple[Problem, ...]:
@@ -116,8 +159,7 @@ class ChartListService:
             actor, Operation.CHART_VIEW, patient_id=patient_id, entity_type="chart_lists"
         )
         with self._uow_factory(actor) as uow:
-            if uow.patients.get(patient_id) is None:
-                raise NotFound("That patient record does not exist.")
+            self._require_patient(uow, patient_id)
             snapshot = ListSnapshot(
                 problems=sort_problems(uow.chart_lists.problems(patient_id)),
                 allergies=sort_allergies(uow.chart_lists.allergies(patient_id)),
@@ -130,33 +172,15 @@ class ChartListService:
         return snapshot
 
     def problem_history(self, actor: Actor, problem_id: ProblemId) -> list[Revision[Problem]]:
-        return self._history(
-            actor,
-            ListKind.PROBLEM,
-            problem_id,
-            lambda uow: uow.chart_lists.get_problem(problem_id),
-            lambda uow: uow.chart_lists.problem_history(problem_id),
-        )
+        return self._history(actor, _PROBLEMS, problem_id)
 
     def allergy_history(self, actor: Actor, allergy_id: AllergyId) -> list[Revision[Allergy]]:
-        return self._history(
-            actor,
-            ListKind.ALLERGY,
-            allergy_id,
-            lambda uow: uow.chart_lists.get_allergy(allergy_id),
-            lambda uow: uow.chart_lists.allergy_history(allergy_id),
-        )
+        return self._history(actor, _ALLERGIES, allergy_id)
 
     def medication_history(
         self, actor: Actor, medication_id: MedicationId
     ) -> list[Revision[Medication]]:
-        return self._history(
-            actor,
-            ListKind.MEDICATION,
-            medication_id,
-            lambda uow: uow.chart_lists.get_medication(medication_id),
-            lambda uow: uow.chart_lists.medication_history(medication_id),
-        )
+        return self._history(actor, _MEDICATIONS, medication_id)
 
     # --- problems ---------------------------------------------------------------------
 
@@ -165,19 +189,14 @@ class ChartListService:
             actor, Operation.CHART_EDIT, patient_id=patient_id, entity_type="problem"
         )
         clean = _check_code(validate_problem(draft, self._today()))
-        with self._uow_factory(actor) as uow:
-            self._require_patient(uow, patient_id)
-            problem = uow.chart_lists.add_problem(patient_id, clean)
-            self._audit(uow, actor, AuditAction.CREATE, "problem", problem.id, patient_id)
-            uow.commit()
-        return problem
+        return self._add(actor, _PROBLEMS, patient_id, clean)
 
     def edit_problem(
         self, actor: Actor, problem_id: ProblemId, draft: ProblemDraft, expected_version: int
     ) -> Problem:
         self._gate.require(actor, Operation.CHART_EDIT, entity_type="problem", entity_id=problem_id)
         clean = _check_code(validate_problem(draft, self._today()))
-        return self._change_problem(actor, problem_id, expected_version, lambda _: clean)
+        return self._change(actor, _PROBLEMS, problem_id, expected_version, lambda _: clean)
 
     def resolve_problem(
         self,
@@ -199,8 +218,8 @@ class ChartListService:
                 today,
             )
 
-        return self._change_problem(
-            actor, problem_id, expected_version, resolve, RevisionAction.RESOLVED
+        return self._change(
+            actor, _PROBLEMS, problem_id, expected_version, resolve, RevisionAction.RESOLVED
         )
 
     def reactivate_problem(
@@ -214,35 +233,9 @@ class ChartListService:
                 raise ValidationFailed("This problem is already active.")
             return replace(current.draft(), status=ProblemStatus.ACTIVE, resolved_on=None)
 
-        return self._change_problem(
-            actor, problem_id, expected_version, reactivate, RevisionAction.REACTIVATED
+        return self._change(
+            actor, _PROBLEMS, problem_id, expected_version, reactivate, RevisionAction.REACTIVATED
         )
-
-    def _change_problem(
-        self,
-        actor: Actor,
-        problem_id: ProblemId,
-        expected_version: int,
-        change: Callable[[Problem], ProblemDraft],
-        action: RevisionAction = RevisionAction.EDITED,
-    ) -> Problem:
-        with self._uow_factory(actor) as uow:
-            current = _found(uow.chart_lists.get_problem(problem_id), "problem")
-            _check_version(current.version, expected_version)
-            draft = change(current)
-            if draft == current.draft():
-                return current  # nothing changed: no new version, no audit row
-            updated = uow.chart_lists.update_problem(problem_id, draft, expected_version, action)
-            self._audit_change(
-                uow,
-                actor,
-                action,
-                entity_type="problem",
-                entity_id=problem_id,
-                patient_id=current.patient_id,
-            )
-            uow.commit()
-        return updated
 
     # --- allergies --------------------------------------------------------------------
 
@@ -251,8 +244,8 @@ class ChartListService:
             actor, Operation.CHART_EDIT, patient_id=patient_id, entity_type="allergy"
         )
         clean = validate_allergy(draft)
-        with self._uow_factory(actor) as uow:
-            self._require_patient(uow, patient_id)
+
+        def refuse_duplicate(uow: UnitOfWork) -> None:
             duplicate = [
                 a
                 for a in uow.chart_lists.allergies(patient_id)
@@ -262,17 +255,15 @@ class ChartListService:
                 raise ChartListValidationFailed(
                     {"substance": "This allergy is already on the list; edit it instead."}
                 )
-            allergy = uow.chart_lists.add_allergy(patient_id, clean)
-            self._audit(uow, actor, AuditAction.CREATE, "allergy", allergy.id, patient_id)
-            uow.commit()
-        return allergy
+
+        return self._add(actor, _ALLERGIES, patient_id, clean, check=refuse_duplicate)
 
     def edit_allergy(
         self, actor: Actor, allergy_id: AllergyId, draft: AllergyDraft, expected_version: int
     ) -> Allergy:
         self._gate.require(actor, Operation.CHART_EDIT, entity_type="allergy", entity_id=allergy_id)
         clean = validate_allergy(draft)
-        return self._change_allergy(actor, allergy_id, expected_version, lambda _: clean)
+        return self._change(actor, _ALLERGIES, allergy_id, expected_version, lambda _: clean)
 
     def resolve_allergy(
         self, actor: Actor, allergy_id: AllergyId, expected_version: int
@@ -285,8 +276,8 @@ class ChartListService:
                 raise ValidationFailed("This allergy is already resolved.")
             return replace(current.draft(), status=AllergyStatus.RESOLVED)
 
-        return self._change_allergy(
-            actor, allergy_id, expected_version, resolve, RevisionAction.RESOLVED
+        return self._change(
+            actor, _ALLERGIES, allergy_id, expected_version, resolve, RevisionAction.RESOLVED
         )
 
     def reactivate_allergy(
@@ -299,35 +290,9 @@ class ChartListService:
                 raise ValidationFailed("This allergy is already active.")
             return replace(current.draft(), status=AllergyStatus.ACTIVE)
 
-        return self._change_allergy(
-            actor, allergy_id, expected_version, reactivate, RevisionAction.REACTIVATED
+        return self._change(
+            actor, _ALLERGIES, allergy_id, expected_version, reactivate, RevisionAction.REACTIVATED
         )
-
-    def _change_allergy(
-        self,
-        actor: Actor,
-        allergy_id: AllergyId,
-        expected_version: int,
-        change: Callable[[Allergy], AllergyDraft],
-        action: RevisionAction = RevisionAction.EDITED,
-    ) -> Allergy:
-        with self._uow_factory(actor) as uow:
-            current = _found(uow.chart_lists.get_allergy(allergy_id), "allergy")
-            _check_version(current.version, expected_version)
-            draft = change(current)
-            if draft == current.draft():
-                return current  # nothing changed: no new version, no audit row
-            updated = uow.chart_lists.update_allergy(allergy_id, draft, expected_version, action)
-            self._audit_change(
-                uow,
-                actor,
-                action,
-                entity_type="allergy",
-                entity_id=allergy_id,
-                patient_id=current.patient_id,
-            )
-            uow.commit()
-        return updated
 
     # --- medications ------------------------------------------------------------------
 
@@ -338,12 +303,7 @@ class ChartListService:
             actor, Operation.CHART_EDIT, patient_id=patient_id, entity_type="medication"
         )
         clean = validate_medication(draft, self._today())
-        with self._uow_factory(actor) as uow:
-            self._require_patient(uow, patient_id)
-            medication = uow.chart_lists.add_medication(patient_id, clean)
-            self._audit(uow, actor, AuditAction.CREATE, "medication", medication.id, patient_id)
-            uow.commit()
-        return medication
+        return self._add(actor, _MEDICATIONS, patient_id, clean)
 
     def edit_medication(
         self,
@@ -356,7 +316,7 @@ class ChartListService:
             actor, Operation.CHART_EDIT, entity_type="medication", entity_id=medication_id
         )
         clean = validate_medication(draft, self._today())
-        return self._change_medication(actor, medication_id, expected_version, lambda _: clean)
+        return self._change(actor, _MEDICATIONS, medication_id, expected_version, lambda _: clean)
 
     def stop_medication(
         self,
@@ -383,8 +343,8 @@ class ChartListService:
                 replace(current.draft(), status=MedicationStatus.STOPPED, stop=when), today
             )
 
-        return self._change_medication(
-            actor, medication_id, expected_version, stop, RevisionAction.RESOLVED
+        return self._change(
+            actor, _MEDICATIONS, medication_id, expected_version, stop, RevisionAction.RESOLVED
         )
 
     def restart_medication(
@@ -399,52 +359,71 @@ class ChartListService:
                 raise ValidationFailed("This medication is already active.")
             return replace(current.draft(), status=MedicationStatus.ACTIVE, stop=None)
 
-        return self._change_medication(
-            actor, medication_id, expected_version, restart, RevisionAction.REACTIVATED
+        return self._change(
+            actor,
+            _MEDICATIONS,
+            medication_id,
+            expected_version,
+            restart,
+            RevisionAction.REACTIVATED,
         )
 
-    def _change_medication(
+    # --- internals --------------------------------------------------------------------
+
+    # One add for all three lists: patient check, optional extra check, write, audit row.
+    def _add(
         self,
         actor: Actor,
-        medication_id: MedicationId,
-        expected_version: int,
-        change: Callable[[Medication], MedicationDraft],
-        action: RevisionAction = RevisionAction.EDITED,
-    ) -> Medication:
+        rows: _ListRows[T, Draft, ItemId],
+        patient_id: PatientId,
+        clean: Draft,
+        check: Callable[[UnitOfWork], None] | None = None,
+    ) -> T:
         with self._uow_factory(actor) as uow:
-            current = _found(uow.chart_lists.get_medication(medication_id), "medication")
+            self._require_patient(uow, patient_id)
+            if check is not None:
+                check(uow)
+            item = rows.add(uow.chart_lists, patient_id, clean)
+            self._audit(uow, actor, AuditAction.CREATE, rows.kind.value, item.id, patient_id)
+            uow.commit()
+        return item
+
+    # One read-check-write for edit, resolve and reactivate of all three lists.
+    def _change(  # noqa: PLR0917 - the item, its version, the change and its action
+        self,
+        actor: Actor,
+        rows: _ListRows[T, Draft, ItemId],
+        item_id: ItemId,
+        expected_version: int,
+        change: Callable[[T], Draft],
+        action: RevisionAction = RevisionAction.EDITED,
+    ) -> T:
+        with self._uow_factory(actor) as uow:
+            current = _found(rows.get(uow.chart_lists, item_id), rows.kind.value)
             _check_version(current.version, expected_version)
             draft = change(current)
             if draft == current.draft():
                 return current  # nothing changed: no new version, no audit row
-            updated = uow.chart_lists.update_medication(
-                medication_id, draft, expected_version, action
-            )
+            updated = rows.update(uow.chart_lists, item_id, draft, expected_version, action)
             self._audit_change(
                 uow,
                 actor,
                 action,
-                entity_type="medication",
-                entity_id=medication_id,
+                entity_type=rows.kind.value,
+                entity_id=item_id,
                 patient_id=current.patient_id,
             )
             uow.commit()
         return updated
 
-    # --- internals --------------------------------------------------------------------
-
     def _history(
-        self,
-        actor: Actor,
-        kind: ListKind,
-        item_id: str,
-        get: Callable[[UnitOfWork], T | None],
-        read: Callable[[UnitOfWork], list[Revision[T]]],
+        self, actor: Actor, rows: _ListRows[T, Draft, ItemId], item_id: ItemId
     ) -> list[Revision[T]]:
+        kind = rows.kind
         self._gate.require(actor, Operation.CHART_VIEW, entity_type=kind.value, entity_id=item_id)
         with self._uow_factory(actor) as uow:
-            item = _found(get(uow), kind.value)
-            revisions = read(uow)
+            item = _found(rows.get(uow.chart_lists, item_id), kind.value)
+            revisions = rows.history(uow.chart_lists, item_id)
             self._audit(
                 uow, actor, AuditAction.VIEW, kind.value, item_id, item.patient_id, detail="history"
             )

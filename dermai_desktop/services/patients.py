@@ -18,7 +18,7 @@ from dermai_desktop.domain.roles import Operation
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.dto import PatientSummary
 from dermai_desktop.services.permissions import Gatekeeper, audit
-from dermai_desktop.services.ports import Clock, UnitOfWorkFactory
+from dermai_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from dermai_desktop.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -270,13 +270,8 @@ class PatientService:
             return []
         with self._uow_factory(actor) as uow:
             found = uow.patients.search(query, limit)
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.VIEW,
-                entity_type="patient_search",
-                detail=f"kind={query.kind.value};results={len(found)}",
+            self._audit_listing(
+                uow, actor, "patient_search", f"kind={query.kind.value};results={len(found)}"
             )
             uow.commit()
         return [summarize(p, today) for p in found]
@@ -286,14 +281,7 @@ class PatientService:
         self._gate.require(actor, Operation.DEMOGRAPHICS_VIEW, entity_type="patient_list")
         with self._uow_factory(actor) as uow:
             ids = uow.patients.ids_sorted()
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.VIEW,
-                entity_type="patient_list",
-                detail=f"count={len(ids)}",
-            )
+            self._audit_listing(uow, actor, "patient_list", f"count={len(ids)}")
             uow.commit()
         return ids
 
@@ -307,14 +295,7 @@ class PatientService:
         today = self._clock.now().date()
         with self._uow_factory(actor) as uow:
             found = uow.patients.get_many(ids)
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.VIEW,
-                entity_type="patient_list",
-                detail=f"rows={len(found)}",
-            )
+            self._audit_listing(uow, actor, "patient_list", f"rows={len(found)}")
             uow.commit()
         return [summarize(p, today) for p in found]
 
@@ -354,6 +335,10 @@ class PatientService:
                 )
             uow.commit()
         return [summarize(p, today) for p in found]
+
+    # Searches and list pages are audited alike: what kind of listing, and how much it showed.
+    def _audit_listing(self, uow: UnitOfWork, actor: Actor, entity_type: str, detail: str) -> None:
+        audit(uow, self._clock, actor, AuditAction.VIEW, entity_type=entity_type, detail=detail)
 
 
 def summarize(patient: Patient, today: date) -> PatientSummary:

@@ -368,12 +368,9 @@ class ScheduleService(
                 room_id=room,
                 is_exception=before.series_id is not None or before.is_exception,
             )
-            self._ensure_free(uow, config, self._slot_of(wanted), ignore=[before.id])
-            after = repo(uow).update_appointment(wanted)
-            offers = self._offers(uow, config, [before])
-            self._audit_appointment(uow, actor, AuditAction.UPDATE, after, "move")
+            change = self._retime(uow, actor, config, before, wanted, [before], "move")
             uow.commit()
-        return ScheduleChange("move", (AppointmentChange(before, after),), offers=offers)
+        return change
 
     def resize(
         self,
@@ -397,13 +394,10 @@ class ScheduleService(
                 end=new_end,
                 is_exception=before.series_id is not None or before.is_exception,
             )
-            self._ensure_free(uow, config, self._slot_of(wanted), ignore=[before.id])
-            after = repo(uow).update_appointment(wanted)
             freed = [replace(before, start=new_end)] if new_end < before.end else []
-            offers = self._offers(uow, config, freed)
-            self._audit_appointment(uow, actor, AuditAction.UPDATE, after, "resize")
+            change = self._retime(uow, actor, config, before, wanted, freed, "resize")
             uow.commit()
-        return ScheduleChange("resize", (AppointmentChange(before, after),), offers=offers)
+        return change
 
     def cancel(
         self,
@@ -519,6 +513,23 @@ class ScheduleService(
                 f"A {appointment.status.label.lower()} appointment cannot be {verb}.",
                 "Reinstate it first, or book a new appointment.",
             )
+
+    # Moving and resizing write a new time alike: still free, written, freed time offered, audited.
+    def _retime(  # noqa: PLR0917 - the rows and what the change is called
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        config: ScheduleConfig,
+        before: Appointment,
+        wanted: Appointment,
+        freed: list[Appointment],
+        what: str,
+    ) -> ScheduleChange:
+        self._ensure_free(uow, config, self._slot_of(wanted), ignore=[before.id])
+        after = repo(uow).update_appointment(wanted)
+        offers = self._offers(uow, config, freed)
+        self._audit_appointment(uow, actor, AuditAction.UPDATE, after, what)
+        return ScheduleChange(what, (AppointmentChange(before, after),), offers=offers)
 
     def _status_change(
         self,

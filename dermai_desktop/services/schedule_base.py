@@ -17,15 +17,18 @@ from dermai_desktop.domain.scheduling import (
     DEFAULT_ROOMS,
     Appointment,
     AppointmentId,
+    AppointmentSeries,
     BookingRequest,
     Conflict,
     Provider,
     ProviderHours,
+    Recall,
     ScheduleConfig,
     ScheduleConflict,
     SeriesId,
     Slot,
     TimeSpan,
+    WaitlistEntry,
     WaitlistStatus,
     WeeklyHours,
     booking_conflicts,
@@ -314,14 +317,26 @@ class ScheduleBase:
         appointment: Appointment,
         detail: str,
     ) -> None:
+        self._audit_row(uow, actor, action, "appointment", appointment, detail)
+
+    # Every schedule row (appointment, series, waitlist entry, recall) is audited alike.
+    def _audit_row(  # noqa: PLR0917 - mirrors the audit() fields in their order
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: AuditAction,
+        entity_type: str,
+        row: Appointment | AppointmentSeries | WaitlistEntry | Recall,
+        detail: str,
+    ) -> None:
         audit(
             uow,
             self._clock,
             actor,
             action,
-            entity_type="appointment",
-            entity_id=appointment.id,
-            patient_id=appointment.patient_id,
+            entity_type=entity_type,
+            entity_id=row.id,
+            patient_id=row.patient_id,
             detail=detail,
         )
 

@@ -96,16 +96,7 @@ class ScheduleListOps(ScheduleBase):
                     note=text,
                 )
             )
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.CREATE,
-                entity_type="waitlist",
-                entity_id=entry.id,
-                patient_id=patient_id,
-                detail="waitlist add",
-            )
+            self._audit_row(uow, actor, AuditAction.CREATE, "waitlist", entry, "waitlist add")
             uow.commit()
         return entry
 
@@ -116,16 +107,7 @@ class ScheduleListOps(ScheduleBase):
             if entry.status is not WaitlistStatus.WAITING:
                 raise ValidationFailed("This patient is no longer waiting.")
             after = repo(uow).update_waitlist(replace(entry, status=WaitlistStatus.REMOVED))
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.UPDATE,
-                entity_type="waitlist",
-                entity_id=entry_id,
-                patient_id=entry.patient_id,
-                detail="waitlist remove",
-            )
+            self._audit_row(uow, actor, AuditAction.UPDATE, "waitlist", entry, "waitlist remove")
             uow.commit()
         return after
 
@@ -180,10 +162,7 @@ class ScheduleListOps(ScheduleBase):
             entry = self._entry(uow, entry_id)
             if entry.status is not WaitlistStatus.WAITING:
                 raise ValidationFailed("This patient is no longer on the waitlist.")
-            if entry.patient_id != request.patient_id:
-                raise ValidationFailed("The booking is for a different patient than the entry.")
-            config = self._config(uow)
-            booked = self._book_in(uow, config, request)
+            booked = self._book_for(uow, request, entry.patient_id, "entry")
             after = repo(uow).update_waitlist(
                 replace(entry, status=WaitlistStatus.BOOKED, appointment_id=booked.id)
             )
@@ -200,6 +179,14 @@ class ScheduleListOps(ScheduleBase):
             (AppointmentChange(None, booked),),
             waitlist=(WaitlistChange(entry, after),),
         )
+
+    # Booking a waitlist entry or a recall: only for its own patient, then a normal booking.
+    def _book_for(
+        self, uow: UnitOfWork, request: BookingRequest, listed_patient: PatientId, what: str
+    ) -> Appointment:
+        if listed_patient != request.patient_id:
+            raise ValidationFailed(f"The booking is for a different patient than the {what}.")
+        return self._book_in(uow, self._config(uow), request)
 
     @staticmethod
     def _entry(uow: UnitOfWork, entry_id: WaitlistEntryId) -> WaitlistEntry:
@@ -256,15 +243,8 @@ class ScheduleListOps(ScheduleBase):
                     created_at=self._clock.now(),
                 )
             )
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.CREATE,
-                entity_type="recall",
-                entity_id=recall.id,
-                patient_id=patient_id,
-                detail=f"source={source.value}",
+            self._audit_row(
+                uow, actor, AuditAction.CREATE, "recall", recall, f"source={source.value}"
             )
             uow.commit()
         return recall
@@ -302,16 +282,7 @@ class ScheduleListOps(ScheduleBase):
             if recall.status in (RecallStatus.DONE, RecallStatus.CANCELLED):
                 raise ValidationFailed(f"This recall is already {recall.status.value}.")
             after = repo(uow).update_recall(replace(recall, status=RecallStatus.CANCELLED))
-            audit(
-                uow,
-                self._clock,
-                actor,
-                AuditAction.UPDATE,
-                entity_type="recall",
-                entity_id=recall_id,
-                patient_id=recall.patient_id,
-                detail="cancel",
-            )
+            self._audit_row(uow, actor, AuditAction.UPDATE, "recall", recall, "cancel")
             uow.commit()
         return after
 
@@ -332,10 +303,7 @@ class ScheduleListOps(ScheduleBase):
                 raise ValidationFailed(
                     f"This recall is {recall.status.value}, not waiting to be booked."
                 )
-            if recall.patient_id != request.patient_id:
-                raise ValidationFailed("The booking is for a different patient than the recall.")
-            config = self._config(uow)
-            booked = self._book_in(uow, config, request)
+            booked = self._book_for(uow, request, recall.patient_id, "recall")
             after = repo(uow).update_recall(
                 replace(recall, status=RecallStatus.BOOKED, appointment_id=booked.id)
             )

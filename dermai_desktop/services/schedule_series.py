@@ -37,7 +37,6 @@ from dermai_desktop.domain.scheduling import (
     check_reason,
 )
 from dermai_desktop.domain.users import Actor
-from dermai_desktop.services.permissions import audit
 from dermai_desktop.services.ports import UnitOfWork
 from dermai_desktop.services.schedule_base import (
     UNCHANGED,
@@ -263,15 +262,13 @@ class ScheduleSeriesOps(ScheduleBase):
                 raise ScheduleConflict(refused, "None of the dates is free; choose another time.")
             stored = repo(uow).add_series(series)
             booked = [repo(uow).add_appointment(a) for a in planned]
-            audit(
+            self._audit_row(
                 uow,
-                self._clock,
                 actor,
                 AuditAction.CREATE,
-                entity_type="appointment_series",
-                entity_id=stored.id,
-                patient_id=stored.patient_id,
-                detail=f"occurrences={len(booked)} skipped={len({c.start for c in refused})}",
+                "appointment_series",
+                stored,
+                f"occurrences={len(booked)} skipped={len({c.start for c in refused})}",
             )
             uow.commit()
         return ScheduleChange(
@@ -435,15 +432,13 @@ class ScheduleSeriesOps(ScheduleBase):
             changes = self._apply_series_split(
                 uow, series, new_series, earlier=bool(earlier), pivot=pivot, planned=planned
             )
-            audit(
+            self._audit_row(
                 uow,
-                self._clock,
                 actor,
                 AuditAction.UPDATE,
-                entity_type="appointment_series",
-                entity_id=series.id,
-                patient_id=series.patient_id,
-                detail=f"change_following rows={len(planned)} split={bool(earlier)}",
+                "appointment_series",
+                series,
+                f"change_following rows={len(planned)} split={bool(earlier)}",
             )
             uow.commit()
         return changes
@@ -469,21 +464,16 @@ class ScheduleSeriesOps(ScheduleBase):
                 if not row.status.is_final
             ]
             r = repo(uow)
-            series_changes: list[SeriesChange] = []
-            if earlier:
-                ended = r.update_series(replace(series, rule=_until(series.rule, pivot)))
-                series_changes.append(SeriesChange(series, ended))
+            series_changes = [_end_before(uow, series, pivot)] if earlier else []
             rows = [AppointmentChange(b, r.update_appointment(a)) for b, a in planned if b and a]
             offers = self._offers(uow, config, [c.before for c in rows[:3] if c.before])
-            audit(
+            self._audit_row(
                 uow,
-                self._clock,
                 actor,
                 AuditAction.UPDATE,
-                entity_type="appointment_series",
-                entity_id=series.id,
-                patient_id=series.patient_id,
-                detail=f"cancel_following rows={len(rows)}",
+                "appointment_series",
+                series,
+                f"cancel_following rows={len(rows)}",
             )
             uow.commit()
         return ScheduleChange(
@@ -523,8 +513,7 @@ class ScheduleSeriesOps(ScheduleBase):
         r = repo(uow)
         series_changes: list[SeriesChange] = []
         if earlier:
-            ended = r.update_series(replace(series, rule=_until(series.rule, pivot)))
-            series_changes.append(SeriesChange(series, ended))
+            series_changes.append(_end_before(uow, series, pivot))
             created = r.add_series(replace(new_series, version=1))
             series_changes.append(SeriesChange(None, created))
         else:
@@ -540,6 +529,12 @@ class ScheduleSeriesOps(ScheduleBase):
             elif before is not None and after is not None:
                 rows.append(AppointmentChange(before, r.update_appointment(after)))
         return ScheduleChange("change_following", tuple(rows), series=tuple(series_changes))
+
+
+# Splitting and cancelling "this and following" both end the old series before the pivot.
+def _end_before(uow: UnitOfWork, series: AppointmentSeries, pivot: datetime) -> SeriesChange:
+    ended = repo(uow).update_series(replace(series, rule=_until(series.rule, pivot)))
+    return SeriesChange(series, ended)
 
 
 __all__ = [

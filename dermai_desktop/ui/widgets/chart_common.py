@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -20,8 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.patients import SoapNote
 from dermai_desktop.ui import theme
+from dermai_desktop.ui.messages import InlineStatus
+from dermai_desktop.ui.signals import emit
+from dermai_desktop.ui.tasks import TaskRunner
 
 SECTIONS = (
     ("subjective", "Subjective", "History, symptoms, what the patient reports"),
@@ -48,6 +54,34 @@ def fmt_date(day: date | datetime) -> str:
     if isinstance(day, datetime):
         day = local(day).date()
     return day.strftime("%d %b %Y").lstrip("0")
+
+
+# The chart's dialogs all save off-thread and end the same way; written once here.
+class TaskDialog(QDialog):
+    """A dialog whose OK runs a background task: success closes it, failure re-enables OK.
+
+    Subclasses set ``_tasks``, ``status`` and ``ok_button`` and pass ``_done`` and
+    ``_failed`` to ``TaskRunner.run``.
+
+    Signals:
+        succeeded(object): what the task returned.
+    """
+
+    succeeded = Signal(object)
+    _tasks: TaskRunner
+    status: InlineStatus
+    ok_button: QPushButton
+
+    def _done(self, result: object) -> None:
+        emit(self.succeeded, result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, ExpectedError):
+            self.status.show_expected(exc)
+        else:
+            self._tasks.report(exc)
 
 
 class NameBook:

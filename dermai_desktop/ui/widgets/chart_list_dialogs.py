@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,11 +37,9 @@ from dermai_desktop.domain.chart_lists import (
     ProblemStatus,
     Revision,
 )
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.ui.messages import InlineStatus
-from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
-from dermai_desktop.ui.widgets.chart_common import NameBook, fmt_date, fmt_datetime
+from dermai_desktop.ui.widgets.chart_common import NameBook, TaskDialog, fmt_date, fmt_datetime
 from dermai_desktop.ui.widgets.forms import set_invalid
 
 _DATE_FORMATS = (
@@ -74,14 +72,12 @@ def date_text(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-class _ListDialog(QDialog):
+class _ListDialog(TaskDialog):
     """Common shape: a form, an inline status, Save/Cancel; runs ``save(draft)`` off-thread.
 
     Signals:
         succeeded(object): the stored row.
     """
-
-    succeeded = Signal(object)
 
     def __init__(self, title: str, tasks: TaskRunner, parent: QWidget | None) -> None:
         super().__init__(parent)
@@ -172,18 +168,12 @@ class _ListDialog(QDialog):
             self.fields[first].setFocus()
         self.status.show_error(" ".join(problems.values()))
 
-    def _done(self, row: object) -> None:
-        emit(self.succeeded, row)
-        self.accept()
-
     def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
         if isinstance(exc, ChartListValidationFailed):
+            self.ok_button.setEnabled(True)
             self._show_problems(exc.problems)
-        elif isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
         else:
-            self._tasks.report(exc)
+            super()._failed(exc)
 
 
 class ProblemDialog(_ListDialog):

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QHBoxLayout,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.patients import Encounter, SoapNote
 from dermai_desktop.services.dto import NoteText
 from dermai_desktop.ui import theme
@@ -27,6 +25,7 @@ from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.chart_common import (
     SECTIONS,
     NameBook,
+    TaskDialog,
     chip,
     clear_layout,
     fmt_datetime,
@@ -185,14 +184,12 @@ class SignedNoteView(QWidget):
         self.addenda_title.setVisible(bool(note.addenda))
 
 
-class AddendumDialog(QDialog):
+class AddendumDialog(TaskDialog):
     """Write an addendum to a signed note; it is signed as it is saved.
 
     Signals:
         succeeded(object): the addendum SoapNote.
     """
-
-    succeeded = Signal(object)
 
     def __init__(
         self,
@@ -248,14 +245,3 @@ class AddendumDialog(QDialog):
             on_error=self._failed,
             owner=self,
         )
-
-    def _done(self, addendum: SoapNote) -> None:
-        emit(self.succeeded, addendum)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)

@@ -32,6 +32,7 @@ from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.chart_common import (
     SUBTITLE_ROLE,
     NameBook,
+    TaskDialog,
     TwoLineDelegate,
     fmt_date,
 )
@@ -54,14 +55,12 @@ MAX_REASON = 500
 Diagnoses = Mapping[str, Sequence[tuple[str, str]]]
 
 
-class NewVisitDialog(QDialog):
+class NewVisitDialog(TaskDialog):
     """Ask for the reason for the visit, then start the encounter.
 
     Signals:
         succeeded(object): the new Encounter.
     """
-
-    succeeded = Signal(object)
 
     def __init__(
         self, start: Callable[[str], Encounter], tasks: TaskRunner, parent: QWidget | None = None
@@ -104,17 +103,6 @@ class NewVisitDialog(QDialog):
         self._tasks.run(
             lambda: start(reason), on_success=self._done, on_error=self._failed, owner=self
         )
-
-    def _done(self, encounter: Encounter) -> None:
-        emit(self.succeeded, encounter)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
 
 
 class VisitsPanel(QWidget):

@@ -69,6 +69,8 @@ class BlockSpec:
     status: str = "booked"
     room_id: str = ""
     patient_id: str = ""
+    #: the series in words ("Every 2 weeks, 6 times"); empty when not part of a series
+    series: str = ""
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 

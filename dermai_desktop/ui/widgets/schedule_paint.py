@@ -6,7 +6,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from dermai_desktop.ui import pyside_guard as _pyside_guard  # noqa: F401 - see module
 from dermai_desktop.ui import theme
@@ -28,6 +28,8 @@ STATUS_BADGES: dict[str, tuple[str, str, str]] = {
 #: Provider avatar colours in the header (stable per provider id).
 AVATAR_COLOURS = ("#2a7f9e", "#7a5ab8", "#b3603a", "#3d8a5a", "#a2457a", "#4b6cb7")
 ANTIALIAS_LIMIT = 400
+#: room kept at the right of a block's first line for the "repeats" mark
+REPEAT_MARK_WIDTH = 14
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
 ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -195,11 +197,14 @@ class GridPainter:
         title = block.title.split(",")[0] if compact else block.title
         badge_w = self._badge_width(block.status) if r.width() >= 120 else 0
         line_h = v.fm_small.height()
+        mark_w = REPEAT_MARK_WIDTH if block.series and w >= 40 else 0
         if r.height() < line_h * 2 + 6:  # one line: "09:00 Name"
             p.setFont(v.font_name)
             p.setPen(text)
             label = title if compact else f"{v.fmt(block.start_min)}  {title}"
-            avail = w - (badge_w + 4 if badge_w else 0)
+            avail = w - (badge_w + 4 if badge_w else 0) - mark_w
+            if mark_w:
+                self._repeat_mark(QPointF(x + avail + mark_w / 2, r.y() + 8))
             p.drawText(
                 QRectF(x, r.y(), avail, min(r.height(), line_h + 6)),
                 ALIGN_LEFT,
@@ -213,7 +218,11 @@ class GridPainter:
         y = r.y() + 3
         p.setFont(v.font_small)
         p.setPen(self.c_block_muted)
-        avail = w - (badge_w + 4 if badge_w else 0)
+        avail = w - (badge_w + 4 if badge_w else 0) - mark_w
+        if mark_w:
+            self._repeat_mark(QPointF(x + avail + mark_w / 2, y + line_h / 2))
+            p.setFont(v.font_small)
+            p.setPen(self.c_block_muted)
         p.drawText(
             QRectF(x, y, avail, line_h),
             ALIGN_LEFT,
@@ -237,6 +246,27 @@ class GridPainter:
                 ALIGN_LEFT,
                 v.fm_small.elidedText(block.detail, ELIDE, int(w)),
             )
+
+    def _repeat_mark(self, centre: QPointF) -> None:
+        """A small circular arrow: this visit is one of a repeating series."""
+        p = self.p
+        radius = 4.0
+        p.setPen(QPen(self.c_block_muted, 1.4))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+        p.drawArc(box, 60 * 16, 290 * 16)
+        tip = QPointF(centre.x() + radius * 0.5, centre.y() - radius * 0.87)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.c_block_muted)
+        p.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(tip.x() - 3.2, tip.y() - 2.2),
+                    QPointF(tip.x() + 1.6, tip.y() - 0.2),
+                    QPointF(tip.x() - 2.0, tip.y() + 2.6),
+                ]
+            )
+        )
 
     def _badge_width(self, status: str) -> int:
         label = STATUS_BADGES.get(status, (status,))[0]

@@ -377,7 +377,10 @@ class ScheduleView(QAbstractScrollArea):
     def _describe(block: BlockSpec) -> str:
         label = STATUS_BADGES.get(block.status, (block.status,))[0]
         text = f"{_fmt(block.start_min)}–{_fmt(block.end_min)}  {block.title}"
-        return f"{text}\n{block.detail}\nStatus: {label}".strip()
+        described = f"{text}\n{block.detail}\nStatus: {label}".strip()
+        if block.series:
+            described += f"\nPart of a series: {block.series}"
+        return described
 
     # --- painting ----------------------------------------------------------------------
 
