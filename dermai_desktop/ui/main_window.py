@@ -207,6 +207,10 @@ class MainWindow(QMainWindow):
                 page.offers_available.connect(self.offer_freed_slot)
             if isinstance(page, sp.ChangesTheme):  # Settings
                 page.theme_changed.connect(self._apply_theme)
+            if isinstance(page, sp.ChangesScheduleConfig):  # new types, hours, holidays
+                page.schedule_config_changed.connect(
+                    lambda source=page: self._appointments_changed(source)
+                )
         if self.charts is not None:  # a chart's "Book follow-up"; its Close is handled there
             self.charts.book_follow_up_requested.connect(self.book_for_patient)
 

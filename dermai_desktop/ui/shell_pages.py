@@ -31,6 +31,7 @@ from dermai_desktop.ui.screens.chart_screen import ChartScreen
 from dermai_desktop.ui.screens.checkin_screen import CheckInScreen
 from dermai_desktop.ui.screens.patients_screen import PatientsScreen
 from dermai_desktop.ui.screens.schedule_screen import ScheduleScreen
+from dermai_desktop.ui.screens.schedule_settings_screen import ScheduleSettingsScreen
 from dermai_desktop.ui.screens.settings_screen import SettingsScreen
 from dermai_desktop.ui.screens.templates_screen import TemplatesScreen
 from dermai_desktop.ui.screens.users_screen import UsersScreen
@@ -64,6 +65,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("checkin", "Check-in", "checkin", Operation.SCHEDULE_VIEW, CheckInScreen),
     PageSpec(
         "waitlist", "Waitlist & recalls", "clock", Operation.SCHEDULE_VIEW, WaitlistRecallScreen
+    ),
+    PageSpec(
+        "schedule_settings",
+        "Schedule settings",
+        "calendar",
+        Operation.SCHEDULE_CONFIGURE,
+        ScheduleSettingsScreen,
     ),
     PageSpec(
         "templates", "Note templates", "template", Operation.TEMPLATES_MANAGE, TemplatesScreen
@@ -146,6 +154,13 @@ class FreesSlots(Protocol):
     """ScheduleScreen: ``offers_available(object tuple[WaitlistOffer])`` after a slot is freed."""
 
     offers_available: SignalInstance
+
+
+@runtime_checkable
+class ChangesScheduleConfig(Protocol):
+    """ScheduleSettingsScreen: ``schedule_config_changed()`` after a manager saves."""
+
+    schedule_config_changed: SignalInstance
 
 
 @runtime_checkable

@@ -205,6 +205,7 @@ def test_switch_user_rebuilds_window_for_new_role(
         "patients",
         "checkin",
         "waitlist",
+        "schedule_settings",
         "templates",
         "users",
         "settings",

@@ -100,3 +100,61 @@ def test_front_desk_books_and_moves_on_the_real_stack(
     )
     assert screen.dialog.patient.patient_id == patient.id
     assert "Ellison, Margaret" in screen.dialog.patient_edit.text()
+
+
+def test_front_desk_books_a_series_through_the_dialog_on_the_real_stack(
+    qtbot: QtBot, gate: ClinicGate, tasks: TaskRunner
+) -> None:
+    controller = start(qtbot, gate, tasks)
+    window = sign_in(qtbot, controller, "frontdesk")
+    session = window.session
+    services = session.services
+    schedule = getattr(services, "schedule", None)
+    if schedule is None or not hasattr(schedule, "book_series"):
+        pytest.skip("the real schedule service has no recurring series yet")
+    patient = services.patients.register(
+        session.actor,
+        PatientDraft("Tomás", "Herrera", date(1975, 3, 2), next(iter(Sex)), phone="0123456780"),
+    )
+    screen = ScheduleScreen(session, tasks)
+    qtbot.addWidget(screen)
+    screen.resize(1200, 900)
+    screen.show()
+    day = _weekday_ahead(date.today())
+    screen.show_date(day)
+    qtbot.waitUntil(lambda: screen.data is not None and screen.data.start == day, timeout=WAIT)
+    tasks.wait_idle(WAIT)
+    provider = screen.view.columns[0].provider_id
+    dialog = screen.open_booking(provider, day, 10 * 60)
+    assert isinstance(dialog, BookingDialog)
+    qtbot.keyClicks(dialog.patient_edit, "Herrera")
+    qtbot.waitUntil(lambda: dialog.patient_list.count() >= 1, timeout=WAIT)
+    dialog.choose_patient(dialog.patient_list.item(0).data(Qt.ItemDataRole.UserRole))
+    panel = dialog.repeat
+    panel.repeat_combo.setCurrentIndex(panel.repeat_combo.findText("Every week"))
+    panel.count_spin.setValue(3)
+    qtbot.waitUntil(lambda: len(panel.date_rows()) == 3, timeout=WAIT)
+    assert "Every week, 3 times" in panel.summary_label.text()
+    panel.skip_check.setChecked(True)  # the demo clinic's own bookings may take a date
+    qtbot.mouseClick(dialog.book_button, LEFT)
+    tasks.wait_idle(WAIT)
+    qtbot.waitUntil(
+        lambda: any(b.patient_id == patient.id for b in screen.view.blocks), timeout=WAIT
+    )
+    block = next(b for b in screen.view.blocks if b.patient_id == patient.id)
+    appt = screen.appointment(block.id)
+    assert appt is not None
+    assert appt.series_id is not None
+    assert block.series == "Every week, 3 times"
+    series, rows = schedule.series(session.actor, appt.series_id)
+    assert series.rule == "FREQ=WEEKLY;COUNT=3"
+    assert 1 <= len(rows) <= 3
+    assert all(r.start.weekday() == appt.start.weekday() for r in rows)
+
+    screen.undo()  # the whole new series goes
+    tasks.wait_idle(WAIT)
+    qtbot.waitUntil(
+        lambda: not any(b.patient_id == patient.id for b in screen.view.blocks), timeout=WAIT
+    )
+    _series, left = schedule.series(session.actor, appt.series_id)
+    assert left == ()

@@ -176,6 +176,7 @@ def _key(window: MainWindow, key: Qt.Key, modifiers: Qt.KeyboardModifier) -> Non
                 "patients",
                 "checkin",
                 "waitlist",
+                "schedule_settings",
                 "templates",
                 "users",
                 "settings",
@@ -473,3 +474,16 @@ def test_clicking_patients_in_the_navigation_puts_the_caret_in_the_search(
     qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.current_page_key() == "patients"
     assert patients.calls == ["focus_search"]
+
+
+def test_a_saved_schedule_setting_reloads_the_schedule(
+    qtbot: QtBot, gate: ClinicGate, tasks: TaskRunner, fake_screens: object
+) -> None:
+    from dermai_desktop.ui.signals import emit
+
+    window = _window(qtbot, gate, tasks, "manager")
+    schedule = window.pages["schedule"]
+    settings = window.pages["schedule_settings"]
+    assert isinstance(schedule, FakeSchedule)
+    emit(settings.schedule_config_changed)  # type: ignore[attr-defined]
+    assert ("refresh",) in schedule.calls

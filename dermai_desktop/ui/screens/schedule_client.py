@@ -7,16 +7,18 @@ same if an argument is renamed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from dermai_desktop.domain.errors import ExpectedError
+from dermai_desktop.domain.ids import UserId
 from dermai_desktop.domain.scheduling import (
     Appointment,
     AppointmentStatus,
     BookingRequest,
+    Conflict,
     ScheduleConfig,
 )
 from dermai_desktop.services.schedule_dto import (
@@ -26,6 +28,7 @@ from dermai_desktop.services.schedule_dto import (
 from dermai_desktop.services.schedule_dto import (
     ScheduleView as ScheduleData,
 )
+from dermai_desktop.services.schedule_series import describe_rule, normalise_rule
 from dermai_desktop.ui.widgets.schedule_geometry import BlockSpec, Column
 
 
@@ -39,6 +42,20 @@ class ScheduleUnavailable(ExpectedError):
 class PatientChoice:
     patient_id: str
     label: str  # "Ellison, Margaret · DA-000123 · 14 Jul 1961"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPreview:
+    """What the booking dialog shows under "Repeat": the rule in words and each date."""
+
+    rule: str  # canonical RRULE body
+    description: str  # "Every 2 weeks, 6 times"
+    #: each occurrence's UTC start and what would stop it being booked (empty: free)
+    dates: tuple[tuple[datetime, tuple[Conflict, ...]], ...] = ()
+
+    @property
+    def clashes(self) -> int:
+        return sum(1 for _start, conflicts in self.dates if conflicts)
 
 
 def _call(service: object, names: Sequence[str], *args: Any, **kwargs: Any) -> Any:
@@ -114,6 +131,39 @@ class ScheduleClient:
         label = f"{name} · {patient.mrn} · {patient.date_of_birth:%d %b %Y}"
         return PatientChoice(str(patient.id), label)
 
+    def preview_series(self, request: BookingRequest | None, rule: str) -> SeriesPreview:
+        """The rule checked and in words, and (with a patient chosen) every date and clash."""
+        normal = normalise_rule(rule)
+        description = describe_rule(normal)
+        if request is None:
+            return SeriesPreview(normal, description)
+        dates = _call(self.schedule, ("preview_series",), self._actor, request, normal)
+        return SeriesPreview(
+            normal, description, tuple((start, tuple(found)) for start, found in dates)
+        )
+
+    def series_labels(
+        self, data: ScheduleData, known: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """Series id -> "Every 2 weeks, 6 times" for every series shown in ``data``.
+
+        ``known`` answers already fetched are reused; a series the service cannot
+        describe is labelled plainly rather than failing the whole load.
+        """
+        labels = dict(known or {})
+        wanted = {
+            str(listing.appointment.series_id)
+            for listing in data.appointments
+            if listing.appointment.series_id
+        }
+        for series_id in sorted(wanted - labels.keys()):
+            try:
+                found, _rows = _call(self.schedule, ("series",), self._actor, series_id)
+                labels[series_id] = describe_rule(found.rule)
+            except ExpectedError:
+                labels[series_id] = "Repeating appointment"
+        return {key: value for key, value in labels.items() if key in wanted}
+
     def export_ical(self, provider_id: str, start: date, end: date) -> bytes:
         exporter = getattr(self._services, "schedule_export", None) or self.schedule
         return bytes(_call(exporter, ("export_ical",), self._actor, provider_id, start, end))
@@ -122,6 +172,35 @@ class ScheduleClient:
 
     def book(self, request: BookingRequest) -> ScheduleChange:
         return _call(self.schedule, ("book",), self._actor, request)
+
+    def book_series(
+        self, request: BookingRequest, rule: str, *, skip_conflicts: bool = False
+    ) -> ScheduleChange:
+        return _call(
+            self.schedule,
+            ("book_series",),
+            self._actor,
+            request,
+            rule,
+            skip_conflicts=skip_conflicts,
+        )
+
+    def change_following(
+        self, appointment: Appointment, provider_id: str, start: datetime
+    ) -> ScheduleChange:
+        """Move this occurrence and every later one by the same amount (earlier stay)."""
+        return _call(
+            self.schedule,
+            ("change_following",),
+            self._actor,
+            appointment.id,
+            start=start,
+            provider_id=UserId(provider_id) if provider_id else None,
+        )
+
+    def cancel_following(self, appointment: Appointment, reason: str) -> ScheduleChange:
+        """Cancel this occurrence and every later one; earlier ones stay."""
+        return _call(self.schedule, ("cancel_following",), self._actor, appointment.id, reason)
 
     def move(self, appointment: Appointment, provider_id: str, start: datetime) -> ScheduleChange:
         return _call(
@@ -251,7 +330,11 @@ def columns_for(
     return columns
 
 
-def block_for(listing: AppointmentListing, config: ScheduleConfig) -> BlockSpec:
+def block_for(
+    listing: AppointmentListing,
+    config: ScheduleConfig,
+    series_labels: Mapping[str, str] | None = None,
+) -> BlockSpec:
     appt = listing.appointment
     day = config.local(appt.start).date()
     try:
@@ -276,12 +359,21 @@ def block_for(listing: AppointmentListing, config: ScheduleConfig) -> BlockSpec:
         status=str(appt.status.value if hasattr(appt.status, "value") else appt.status),
         room_id=str(appt.room_id or ""),
         patient_id=str(appt.patient_id),
+        series=(
+            (series_labels or {}).get(str(appt.series_id), "Repeating appointment")
+            if appt.series_id
+            else ""
+        ),
     )
 
 
-def blocks_for(data: ScheduleData, room_id: str | None = None) -> list[BlockSpec]:
+def blocks_for(
+    data: ScheduleData,
+    room_id: str | None = None,
+    series_labels: Mapping[str, str] | None = None,
+) -> list[BlockSpec]:
     return [
-        block_for(listing, data.config)
+        block_for(listing, data.config, series_labels)
         for listing in data.appointments
         if room_id is None or listing.appointment.room_id == room_id
     ]
@@ -307,6 +399,9 @@ def change_summary(change: ScheduleChange, config: ScheduleConfig) -> str:
     appt = change.appointment
     names = {
         "book": "Booked",
+        "book_series": "Booked a series",
+        "change_following": "Moved this and following",
+        "cancel_following": "Cancelled this and following",
         "move": "Moved",
         "resize": "Changed length",
         "cancel": "Cancelled",
@@ -317,4 +412,21 @@ def change_summary(change: ScheduleChange, config: ScheduleConfig) -> str:
     if appt is None:
         return verb
     local = config.local(appt.start)
-    return f"{verb}: {local:%a %d %b} {local:%H:%M}"
+    when = f"{local:%a %d %b} {local:%H:%M}"
+    if change.kind == "book_series":
+        n = sum(1 for item in change.appointments if item.after is not None)
+        return f"{verb} of {n} visit{'s' if n != 1 else ''} from {when}"
+    return f"{verb}: {when}"
+
+
+def skipped_summary(change: ScheduleChange, config: ScheduleConfig) -> str:
+    """ "Left out 2 dates that clash: Tue 3 Mar, Tue 17 Mar." (empty when none)."""
+    days = sorted({c.start for c in change.skipped if c.start is not None})
+    if not days:
+        return ""
+    shown = ", ".join(
+        f"{config.local(d):%a} {config.local(d).day} {config.local(d):%b}" for d in days[:4]
+    )
+    more = f" and {len(days) - 4} more" if len(days) > 4 else ""
+    n = len(days)
+    return f"Left out {n} date{'s' if n != 1 else ''} that clash: {shown}{more}."

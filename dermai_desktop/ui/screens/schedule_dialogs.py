@@ -31,6 +31,7 @@ from dermai_desktop.domain.scheduling import (
 from dermai_desktop.domain.scheduling_types import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.schedule_client import PatientChoice, ScheduleClient, utc_at
+from dermai_desktop.ui.screens.schedule_repeat import RepeatPanel
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
@@ -142,6 +143,7 @@ class BookingDialog(_TaskDialog):
                 self.room_combo.addItem(room.name, room.id)
         self.reason_edit = line_edit("Reason for visit", placeholder="Optional, e.g. mole check")
         self.reason_edit.setMaxLength(500)
+        self.repeat = RepeatPanel(client, tasks, config, self.request, day, self)
 
         form = QFormLayout()
         form.setSpacing(10)
@@ -160,7 +162,9 @@ class BookingDialog(_TaskDialog):
         form.addRow("When", when)
         form.addRow("Room", self.room_combo)
         form.addRow("Reason", self.reason_edit)
+        form.addRow("Repeat", self.repeat.repeat_combo)
         layout.addLayout(form)
+        layout.addWidget(self.repeat)
         layout.addWidget(self.status)
 
         buttons = QHBoxLayout()
@@ -184,6 +188,17 @@ class BookingDialog(_TaskDialog):
         self.duration_spin.valueChanged.connect(self._duration_edited)
         self.cancel_button.clicked.connect(self.reject)
         self.book_button.clicked.connect(self.book)
+        # Whatever the series' dates depend on asks the preview to look again.
+        for signal in (
+            self.type_combo.currentIndexChanged,
+            self.duration_spin.valueChanged,
+            self.provider_combo.currentIndexChanged,
+            self.time_edit.timeChanged,
+            self.room_combo.currentIndexChanged,
+        ):
+            signal.connect(lambda *_a: self.repeat.schedule_preview())
+        self.date_edit.dateChanged.connect(self._date_changed)
+        self.repeat.repeat_combo.currentIndexChanged.connect(lambda _i: self._update_ok())
 
         index = self.provider_combo.findData(provider_id)
         self.provider_combo.setCurrentIndex(max(index, 0))
@@ -288,8 +303,13 @@ class BookingDialog(_TaskDialog):
     def _duration_edited(self) -> None:
         self._duration_touched = True
 
+    def _date_changed(self, qd: QDate) -> None:
+        self.repeat.first_day_changed(date(qd.year(), qd.month(), qd.day()))
+
     def _update_ok(self) -> None:
         self.book_button.setEnabled(self._patient is not None)
+        self.book_button.setText("Book series" if self.repeat.repeating else "Book")
+        self.repeat.schedule_preview()
 
     @property
     def patient(self) -> PatientChoice | None:
@@ -317,25 +337,47 @@ class BookingDialog(_TaskDialog):
         if request is None:
             self.status.show_error("Choose the patient first: type a name and pick from the list.")
             return
-        self._submit(lambda: self._client.book(request), self.book_button)
+        if not self.repeat.repeating:
+            self._submit(lambda: self._client.book(request), self.book_button)
+            return
+        rule = self.repeat.rule()
+        if not rule:
+            self.status.show_error(
+                "Type a repeat rule, for example FREQ=WEEKLY;INTERVAL=6;COUNT=4, "
+                "or choose one of the repeat choices."
+            )
+            return
+        skip = self.repeat.skip_conflicts
+        self._submit(
+            lambda: self._client.book_series(request, rule, skip_conflicts=skip), self.book_button
+        )
 
 
 class CancelDialog(_TaskDialog):
     """Cancel with a reason (required, kept with the appointment and in the audit trail)."""
 
     def __init__(
-        self, tasks: TaskRunner, summary: str, submit: Any, parent: QWidget | None = None
+        self,
+        tasks: TaskRunner,
+        summary: str,
+        submit: Any,
+        parent: QWidget | None = None,
+        *,
+        title: str = "Cancel appointment",
+        note: str = "",
     ) -> None:
         super().__init__(tasks, parent)
         self._submit_fn = submit
-        self.setWindowTitle("Cancel appointment")
-        self.setAccessibleName("Cancel appointment")
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
-        layout.addWidget(title_label("Cancel appointment", "dialogTitle"))
+        layout.addWidget(title_label(title, "dialogTitle"))
         layout.addWidget(muted_label(summary))
+        if note:
+            layout.addWidget(muted_label(note))
         self.reason_combo = _combo("Cancellation reason")
         self.reason_combo.setEditable(True)
         self.reason_combo.addItem("")
@@ -354,8 +396,8 @@ class CancelDialog(_TaskDialog):
         layout.addWidget(self.status)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.keep_button = button("Keep appointment")
-        self.ok_button = button("Cancel appointment", role="primary")
+        self.keep_button = button("Keep appointment" if title == "Cancel appointment" else "Keep")
+        self.ok_button = button(title, role="primary")
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.ok_button)
         layout.addLayout(buttons)
@@ -369,6 +411,82 @@ class CancelDialog(_TaskDialog):
             self.status.show_error("Please give a reason for cancelling. A few words are enough.")
             return
         self._submit(lambda: self._submit_fn(reason), self.ok_button)
+
+
+class MoveFollowingDialog(_TaskDialog):
+    """ "Move this and following": a new time (and maybe dermatologist) for this visit;
+    the later visits of the series shift by the same amount, earlier ones stay."""
+
+    def __init__(  # noqa: PLR0917 - Qt-style constructor
+        self,
+        tasks: TaskRunner,
+        config: ScheduleConfig,
+        providers: tuple[Provider, ...],
+        start: datetime,
+        provider_id: str,
+        summary: str,
+        submit: Any,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(tasks, parent)
+        self._config = config
+        self._submit_fn = submit
+        title = "Move this and following"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title_label(title, "dialogTitle"))
+        layout.addWidget(muted_label(summary))
+        local = config.local(start)
+        self.date_edit = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date_edit.setAccessibleName("New date")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.time_edit = QTimeEdit(QTime(local.hour, local.minute))
+        self.time_edit.setAccessibleName("New start time")
+        self.time_edit.setDisplayFormat("HH:mm")
+        self.provider_combo = _combo("Dermatologist")
+        for provider in providers:
+            self.provider_combo.addItem(provider.full_name, provider.id)
+        self.provider_combo.setCurrentIndex(max(self.provider_combo.findData(provider_id), 0))
+        form = QFormLayout()
+        when = QHBoxLayout()
+        when.addWidget(self.date_edit, 1)
+        when.addWidget(self.time_edit)
+        form.addRow("This visit to", when)
+        form.addRow("Dermatologist", self.provider_combo)
+        layout.addLayout(form)
+        layout.addWidget(
+            muted_label(
+                "The later visits of the series move by the same amount. Earlier visits, "
+                "and visits already moved on their own, keep their times.",
+                object_name="hint",
+            )
+        )
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.keep_button = button("Close")
+        self.ok_button = button("Move visits", role="primary")
+        self.ok_button.setDefault(True)
+        buttons.addWidget(self.keep_button)
+        buttons.addWidget(self.ok_button)
+        layout.addLayout(buttons)
+        self.keep_button.clicked.connect(self.reject)
+        self.ok_button.clicked.connect(self.submit)
+        self.time_edit.setFocus()
+
+    def start(self) -> datetime:
+        qd, qt = self.date_edit.date(), self.time_edit.time()
+        day = date(qd.year(), qd.month(), qd.day())
+        return utc_at(self._config, day, qt.hour() * 60 + qt.minute())
+
+    def submit(self) -> None:
+        start, provider = self.start(), str(self.provider_combo.currentData())
+        self._submit(lambda: self._submit_fn(provider, start), self.ok_button)
 
 
 class FreeSlotDialog(QDialog):

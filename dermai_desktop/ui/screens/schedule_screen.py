@@ -33,11 +33,17 @@ from dermai_desktop.ui.screens.schedule_client import (
     change_summary,
     columns_for,
     open_days,
+    skipped_summary,
     utc_at,
     visible_hours,
 )
 from dermai_desktop.ui.screens.schedule_commands import ScheduleCommand
-from dermai_desktop.ui.screens.schedule_dialogs import BookingDialog, CancelDialog, FreeSlotDialog
+from dermai_desktop.ui.screens.schedule_dialogs import (
+    BookingDialog,
+    CancelDialog,
+    FreeSlotDialog,
+    MoveFollowingDialog,
+)
 from dermai_desktop.ui.screens.schedule_print import write_day_sheet
 from dermai_desktop.ui.screens.schedule_toolbar import ScheduleChrome
 from dermai_desktop.ui.session import Session
@@ -76,6 +82,8 @@ class ScheduleScreen(ScheduleChrome):
         self._tasks = tasks
         self.client = ScheduleClient(session.services, session.actor)
         self.data: ScheduleData | None = None
+        #: series id -> "Every 2 weeks, 6 times" for the series on screen (tooltips)
+        self.series_labels: dict[str, str] = {}
         self.mode = "day"
         self.anchor = date.today()
         self.dialog: QDialog | None = None
@@ -168,12 +176,20 @@ class ScheduleScreen(ScheduleChrome):
         self._load_seq += 1
         seq = self._load_seq
 
-        def loaded(data: ScheduleData) -> None:
+        known = dict(self.series_labels)
+
+        def load() -> tuple[ScheduleData, dict[str, str]]:
+            data = self.client.load(start, end)
+            return data, self.client.series_labels(data, known)
+
+        def loaded(result: tuple[ScheduleData, dict[str, str]]) -> None:
             if seq == self._load_seq:
+                data, labels = result
+                self.series_labels = labels
                 self.set_data(data)
 
         self._tasks.run(
-            lambda: self.client.load(start, end),
+            load,
             on_success=loaded,
             on_error=self._show_error,
             owner=self,
@@ -221,7 +237,7 @@ class ScheduleScreen(ScheduleChrome):
         self.view.set_columns(
             columns_for(data, days, [provider] if provider else None), week_mode=self.mode == "week"
         )
-        self.view.set_blocks(blocks_for(data, room))
+        self.view.set_blocks(blocks_for(data, room, self.series_labels))
         self.view.set_now(self.now())
         self._update_title()
 
@@ -377,6 +393,52 @@ class ScheduleScreen(ScheduleChrome):
         self._open(dialog)
         return dialog
 
+    def _block_summary(self, appointment_id: str) -> str:
+        block = self.view.block(appointment_id)
+        if block is None:
+            return ""
+        return f"{block.title} · {self.view.fmt(block.start_min)} · {block.detail}"
+
+    def cancel_following(self, appointment_id: str) -> CancelDialog | None:
+        """ "Cancel this and following": this visit and the later ones; earlier ones stay."""
+        appt = self.appointment(appointment_id)
+        if appt is None or appt.series_id is None or self.data is None:
+            return None
+        local = self.data.config.local(appt.start)
+        dialog = CancelDialog(
+            self._tasks,
+            self._block_summary(appointment_id),
+            lambda reason: self.client.cancel_following(appt, reason),
+            self,
+            title="Cancel this and following",
+            note=(
+                f"This visit ({local:%a} {local.day} {local:%b}) and every later visit of "
+                "the series are cancelled. Earlier visits stay booked."
+            ),
+        )
+        dialog.succeeded.connect(self._after_change)
+        self._open(dialog)
+        return dialog
+
+    def move_following(self, appointment_id: str) -> MoveFollowingDialog | None:
+        """ "Move this and following": the later visits shift by the same amount."""
+        appt = self.appointment(appointment_id)
+        if appt is None or appt.series_id is None or self.data is None:
+            return None
+        dialog = MoveFollowingDialog(
+            self._tasks,
+            self.data.config,
+            self._providers(),
+            appt.start,
+            str(appt.provider_id),
+            self._block_summary(appointment_id),
+            lambda provider, start: self.client.change_following(appt, provider, start),
+            self,
+        )
+        dialog.succeeded.connect(self._after_change)
+        self._open(dialog)
+        return dialog
+
     def open_context_menu(self, appointment_id: str, global_pos: QPoint) -> QMenu | None:
         appt = self.appointment(appointment_id)
         if appt is None:
@@ -392,6 +454,15 @@ class ScheduleScreen(ScheduleChrome):
         cancel = menu.addAction("Cancel appointment…")
         cancel.setEnabled(self._can_edit and S.CANCELLED in allowed)
         cancel.triggered.connect(lambda: self.cancel_appointment(appointment_id))
+        if appt.series_id is not None:
+            # A drag moves only this visit; these change it and the later ones together.
+            live = self._can_edit and not appt.status.is_final
+            move_all = menu.addAction("Move this and following…")
+            move_all.setEnabled(live)
+            move_all.triggered.connect(lambda: self.move_following(appointment_id))
+            cancel_all = menu.addAction("Cancel this and following…")
+            cancel_all.setEnabled(live)
+            cancel_all.triggered.connect(lambda: self.cancel_following(appointment_id))
         if self._session.may(Operation.CHART_VIEW):
             menu.addSeparator()
             chart = menu.addAction("Open chart")
@@ -439,6 +510,9 @@ class ScheduleScreen(ScheduleChrome):
         self.data = apply_change(self.data, change)
         self._render()
         message = text + ". Undo with Ctrl+Z."
+        skipped = skipped_summary(change, self.data.config)
+        if skipped:
+            message = f"{text}. {skipped} Undo with Ctrl+Z."
         if change.offers:
             n = len(change.offers)
             message += (
@@ -448,8 +522,13 @@ class ScheduleScreen(ScheduleChrome):
             emit(self.offers_available, change.offers)
         self.status.show_success(message)
         emit(self.appointment_changed, change)
-        if any(item.before is None for item in change.appointments):
-            self.refresh()  # a new booking: fetch it with its patient label
+        if change.series:
+            for item in change.series:
+                for state in (item.before, item.after):
+                    if state is not None:
+                        self.series_labels.pop(str(state.id), None)
+        if change.series or any(item.before is None for item in change.appointments):
+            self.refresh()  # a new booking or series: fetch it with its labels
 
     def run_revert(self, change: ScheduleChange, done: Callable[[ScheduleChange], None]) -> None:
         """Called by ScheduleCommand: ask the service to revert ``change``."""

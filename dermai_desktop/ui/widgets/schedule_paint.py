@@ -203,13 +203,13 @@ class GridPainter:
             p.setPen(text)
             label = title if compact else f"{v.fmt(block.start_min)}  {title}"
             avail = w - (badge_w + 4 if badge_w else 0) - mark_w
-            if mark_w:
-                self._repeat_mark(QPointF(x + avail + mark_w / 2, r.y() + 8))
             p.drawText(
                 QRectF(x, r.y(), avail, min(r.height(), line_h + 6)),
                 ALIGN_LEFT,
                 v.fm_name.elidedText(label, ELIDE, int(avail)),
             )
+            if mark_w:
+                self._repeat_mark(QPointF(x + avail + mark_w / 2, r.y() + 8))
             if badge_w:
                 self._badge(block.status, QRectF(r.right() - badge_w - 4, r.y() + 3, badge_w, 15))
             elif r.width() >= 24:
