@@ -634,5 +634,10 @@ class FakeServices:
     schedule: FakeSchedule
     patients: FakePatientSearch
 
+    @property
+    def schedule_export(self) -> FakeSchedule:
+        """The fake schedule also plays the iCalendar exporter, as one object."""
+        return self.schedule
+
 
 TIMESPAN = TimeSpan  # re-exported for tests that build custom hours

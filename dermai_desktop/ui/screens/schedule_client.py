@@ -1,8 +1,8 @@
 """What the schedule screens ask of the services, and the pure mapping from DTOs to the grid.
 
 Every method of ``ScheduleClient`` runs on the db thread (through ``TaskRunner``); it is
-the one place that knows the schedule service's method names, so the screens stay the
-same if an argument is renamed.
+the one place where the schedule screens call the schedule services, so a screen reads
+as "load the week" or "move this block", not as service plumbing.
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from dermai_desktop.domain.errors import ExpectedError
-from dermai_desktop.domain.ids import UserId
+from dermai_desktop.domain.ids import PatientId, UserId
 from dermai_desktop.domain.scheduling import (
     Appointment,
     AppointmentStatus,
     BookingRequest,
     Conflict,
     ScheduleConfig,
+    SeriesId,
 )
+from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.registry import Services
+from dermai_desktop.services.schedule import ScheduleService
 from dermai_desktop.services.schedule_dto import (
     AppointmentListing,
     ScheduleChange,
@@ -58,27 +62,16 @@ class SeriesPreview:
         return sum(1 for _start, conflicts in self.dates if conflicts)
 
 
-def _call(service: object, names: Sequence[str], *args: Any, **kwargs: Any) -> Any:
-    for name in names:
-        fn = getattr(service, name, None)
-        if callable(fn):
-            return fn(*args, **kwargs)
-    raise ScheduleUnavailable()
-
-
 class ScheduleClient:
     """The schedule screens' view of the services (called off the GUI thread)."""
 
-    def __init__(self, services: object, actor: object) -> None:
+    def __init__(self, services: Services, actor: Actor) -> None:
         self._services = services
         self._actor = actor
 
     @property
-    def schedule(self) -> object:
-        service = getattr(self._services, "schedule", None)
-        if service is None:
-            raise ScheduleUnavailable()
-        return service
+    def schedule(self) -> ScheduleService:
+        return self._services.schedule
 
     @property
     def available(self) -> bool:
@@ -88,45 +81,36 @@ class ScheduleClient:
 
     def load(self, start: date, end: date) -> ScheduleData:
         days = max((end - start).days, 1)
-        return _call(self.schedule, ("view",), self._actor, start, days)
+        return self.schedule.view(self._actor, start, days)
 
     def board(self, day: date | None = None) -> list[Any]:
-        return list(_call(self.schedule, ("check_in_board",), self._actor, day))
+        return list(self.schedule.check_in_board(self._actor, day))
 
     def waitlist(self) -> list[Any]:
-        return list(_call(self.schedule, ("waitlist", "list_waitlist"), self._actor))
+        return list(self.schedule.waitlist(self._actor))
 
     def recalls(self) -> list[Any]:
-        return list(_call(self.schedule, ("recalls", "list_recalls"), self._actor))
+        return list(self.schedule.recalls(self._actor))
 
     def free_slots(
         self, type_code: str, provider_id: str | None, after: datetime, limit: int = 10
     ) -> list[Any]:
         return list(
-            _call(
-                self.schedule,
-                ("find_free_slots",),
+            self.schedule.find_free_slots(
                 self._actor,
                 type_code,
-                provider_id=provider_id,
+                provider_id=UserId(provider_id) if provider_id else None,
                 after=after,
                 limit=limit,
             )
         )
 
     def search_patients(self, text: str, limit: int = 20) -> list[PatientChoice]:
-        patients = getattr(self._services, "patients", None)
-        search = getattr(patients, "search", None)
-        if not callable(search):
-            raise ScheduleUnavailable(
-                "Patient search is not available on this workstation yet.",
-                "Ask IT to update DermAI Desktop.",
-            )
-        results = search(self._actor, text, limit=limit)
+        results = self._services.patients.search(self._actor, text, limit=limit)
         return [PatientChoice(str(r.id), _patient_label(r)) for r in results]
 
     def patient_choice(self, patient_id: str) -> PatientChoice:
-        patient = self._services.patients.get(self._actor, patient_id)  # type: ignore[attr-defined]
+        patient = self._services.patients.get(self._actor, PatientId(patient_id))
         name = f"{patient.family_name}, {patient.given_name}"
         label = f"{name} · {patient.mrn} · {patient.date_of_birth:%d %b %Y}"
         return PatientChoice(str(patient.id), label)
@@ -137,7 +121,7 @@ class ScheduleClient:
         description = describe_rule(normal)
         if request is None:
             return SeriesPreview(normal, description)
-        dates = _call(self.schedule, ("preview_series",), self._actor, request, normal)
+        dates = self.schedule.preview_series(self._actor, request, normal)
         return SeriesPreview(
             normal, description, tuple((start, tuple(found)) for start, found in dates)
         )
@@ -158,27 +142,25 @@ class ScheduleClient:
         }
         for series_id in sorted(wanted - labels.keys()):
             try:
-                found, _rows = _call(self.schedule, ("series",), self._actor, series_id)
+                found, _rows = self.schedule.series(self._actor, SeriesId(series_id))
                 labels[series_id] = describe_rule(found.rule)
             except ExpectedError:
                 labels[series_id] = "Repeating appointment"
         return {key: value for key, value in labels.items() if key in wanted}
 
     def export_ical(self, provider_id: str, start: date, end: date) -> bytes:
-        exporter = getattr(self._services, "schedule_export", None) or self.schedule
-        return bytes(_call(exporter, ("export_ical",), self._actor, provider_id, start, end))
+        exporter = self._services.schedule_export
+        return bytes(exporter.export_ical(self._actor, UserId(provider_id), start, end))
 
     # --- changing (every call returns the ScheduleChange the undo stack keeps) ----------
 
     def book(self, request: BookingRequest) -> ScheduleChange:
-        return _call(self.schedule, ("book",), self._actor, request)
+        return self.schedule.book(self._actor, request)
 
     def book_series(
         self, request: BookingRequest, rule: str, *, skip_conflicts: bool = False
     ) -> ScheduleChange:
-        return _call(
-            self.schedule,
-            ("book_series",),
+        return self.schedule.book_series(
             self._actor,
             request,
             rule,
@@ -189,9 +171,7 @@ class ScheduleClient:
         self, appointment: Appointment, provider_id: str, start: datetime
     ) -> ScheduleChange:
         """Move this occurrence and every later one by the same amount (earlier stay)."""
-        return _call(
-            self.schedule,
-            ("change_following",),
+        return self.schedule.change_following(
             self._actor,
             appointment.id,
             start=start,
@@ -200,23 +180,19 @@ class ScheduleClient:
 
     def cancel_following(self, appointment: Appointment, reason: str) -> ScheduleChange:
         """Cancel this occurrence and every later one; earlier ones stay."""
-        return _call(self.schedule, ("cancel_following",), self._actor, appointment.id, reason)
+        return self.schedule.cancel_following(self._actor, appointment.id, reason)
 
     def move(self, appointment: Appointment, provider_id: str, start: datetime) -> ScheduleChange:
-        return _call(
-            self.schedule,
-            ("move",),
+        return self.schedule.move(
             self._actor,
             appointment.id,
             start,
-            provider_id=provider_id,
+            provider_id=UserId(provider_id),
             expected_version=appointment.version,
         )
 
     def resize(self, appointment: Appointment, end: datetime) -> ScheduleChange:
-        return _call(
-            self.schedule,
-            ("resize",),
+        return self.schedule.resize(
             self._actor,
             appointment.id,
             end,
@@ -224,9 +200,7 @@ class ScheduleClient:
         )
 
     def set_status(self, appointment: Appointment, status: AppointmentStatus) -> ScheduleChange:
-        return _call(
-            self.schedule,
-            ("set_status",),
+        return self.schedule.set_status(
             self._actor,
             appointment.id,
             status,
@@ -234,9 +208,7 @@ class ScheduleClient:
         )
 
     def cancel(self, appointment: Appointment, reason: str) -> ScheduleChange:
-        return _call(
-            self.schedule,
-            ("cancel",),
+        return self.schedule.cancel(
             self._actor,
             appointment.id,
             reason,
@@ -244,7 +216,7 @@ class ScheduleClient:
         )
 
     def revert(self, change: ScheduleChange) -> ScheduleChange:
-        return _call(self.schedule, ("revert",), self._actor, change)
+        return self.schedule.revert(self._actor, change)
 
     def book_recall(self, recall: Any, slot: Any, type_code: str | None = None) -> ScheduleChange:
         request = BookingRequest(
@@ -254,7 +226,7 @@ class ScheduleClient:
             type_code or recall.type_code,
             room_id=slot.room_id,
         )
-        return _call(self.schedule, ("book_recall",), self._actor, recall.id, request)
+        return self.schedule.book_recall(self._actor, recall.id, request)
 
     def book_waitlist(self, entry: Any, slot: Any, type_code: str) -> ScheduleChange:
         request = BookingRequest(
@@ -264,7 +236,7 @@ class ScheduleClient:
             entry.type_code or type_code,
             room_id=slot.room_id,
         )
-        return _call(self.schedule, ("book_from_waitlist",), self._actor, entry.id, request)
+        return self.schedule.book_from_waitlist(self._actor, entry.id, request)
 
 
 def _patient_label(summary: Any) -> str:
