@@ -35,28 +35,8 @@ class Session:
 
 
 def full_name_for(clinic: UnlockedClinic, actor: Actor) -> str:
-    """The signed-in user's name as the clinic knows it, else the user name.
-
-    Only managers may list users, so a clinician's own name comes from the
-    auth service when it offers one, or from the demo account table.
-    """
-    auth = clinic.services.auth
-    lookup = getattr(auth, "full_name", None) or getattr(auth, "display_name", None)
-    if callable(lookup):
-        try:
-            name = lookup(actor)
-        except Exception:
-            name = None
-        if isinstance(name, str) and name:
-            return name
-    for account in clinic.demo_accounts:
-        if account.username == actor.username:
-            return account.full_name
-    if is_allowed(actor.role, Operation.USER_VIEW):
-        for user in clinic.services.users.list_users(actor):
-            if user.id == actor.user_id:
-                return user.full_name
-    return actor.username
+    """The signed-in user's own name as the clinic records it (anyone may read their own)."""
+    return clinic.services.auth.full_name(actor)
 
 
 def sign_in(clinic: UnlockedClinic, username: str, password: str) -> tuple[Session, bool]:
