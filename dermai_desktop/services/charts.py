@@ -10,7 +10,7 @@ from typing import NoReturn
 from dermai_desktop.domain.audit import AuditAction, AuditOutcome
 from dermai_desktop.domain.chart_lists import MAX_DIAGNOSES, NoteDiagnosis, normalise_code
 from dermai_desktop.domain.errors import NotFound, SignedContentLocked, ValidationFailed
-from dermai_desktop.domain.ids import EncounterId, NoteId, PatientId
+from dermai_desktop.domain.ids import EncounterId, NoteId, PatientId, UserId
 from dermai_desktop.domain.patients import Encounter, SoapNote
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.domain.users import Actor
@@ -60,6 +60,16 @@ class ChartService:
         self._clock = clock
         self._gate = Gatekeeper(uow_factory, clock)
         self._catalog = catalog
+
+    def clinician_names(self, actor: Actor) -> dict[UserId, str]:
+        """Everyone who may have written in a chart, by id, for "Signed by …" lines.
+
+        Notes store the author's id; a chart shows names. Disabled accounts stay in the
+        map: their old notes still need a name.
+        """
+        self._gate.require(actor, Operation.CHART_VIEW, entity_type="clinicians")
+        with self._uow_factory(actor) as uow:
+            return {user.id: user.full_name for user in uow.users.list()}
 
     def open_chart(self, actor: Actor, patient_id: PatientId) -> Chart:
         self._gate.require(

@@ -210,3 +210,12 @@ def test_chart_service_accepts_an_injected_catalogue(world: World) -> None:
     with pytest.raises(ValidationFailed):
         service.set_note_diagnoses(derm, note_id, ["L40.0"])
     assert service.set_note_diagnoses(derm, note_id, ["", "  "]) == ()
+
+
+def test_clinician_names_name_every_author_and_are_for_clinicians_only(world: World) -> None:
+    derm = world.actors[Role.DERMATOLOGIST]
+    names = world.services.charts.clinician_names(derm)
+    assert names[derm.user_id]  # the signed-in clinician is named
+    assert all(isinstance(name, str) and name for name in names.values())
+    with pytest.raises(PermissionDenied):
+        world.services.charts.clinician_names(world.actors[Role.FRONT_DESK])

@@ -74,9 +74,7 @@ def load_chart(session: Session, patient_id: PatientId) -> ChartData:
         str(note_id): [(d.code, d.title) for d in coded]
         for note_id, coded in chart.diagnoses.items()
     }
-    names: dict[str, str] = {}
-    if hasattr(charts, "clinician_names"):
-        names = dict(charts.clinician_names(actor))
+    names: dict[str, str] = {str(uid): name for uid, name in charts.clinician_names(actor).items()}
     return ChartData(
         patient=chart.patient,
         chart=chart,
