@@ -4,33 +4,18 @@ Every change goes through ``ScheduleService`` off the GUI thread; the service
 checks SCHEDULE_CONFIGURE and the rules (overlapping spans, names, a clinic
 open at least one day) and a refusal is shown on the page in plain words.
 After each save the page emits ``schedule_config_changed()`` so the schedule
-can reload.
+can reload. The tabs' widgets are built in ``schedule_settings_tabs``; this
+module wires them and does the saving.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QTableWidget, QTabWidget, QVBoxLayout, QWidget
 
 from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.ids import UserId
@@ -42,75 +27,27 @@ from dermai_desktop.domain.scheduling import (
     Room,
     RoomId,
     ScheduleConfig,
-    TimeSpan,
     WeeklyHours,
 )
-from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
-from dermai_desktop.ui.screens.schedule_settings_parts import (
-    AppointmentTypeDialog,
-    WeekHoursGrid,
-    swatch,
+from dermai_desktop.ui.screens.schedule_settings_parts import AppointmentTypeDialog
+from dermai_desktop.ui.screens.schedule_settings_tabs import (
+    WHOLE_CLINIC,
+    ClinicHoursTab,
+    HolidaysTab,
+    ProviderHoursTab,
+    RoomsTab,
+    TypesTab,
+    day_text,
+    first_cell,
+    selected_data,
 )
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
-from dermai_desktop.ui.widgets.forms import button, line_edit, muted_label, title_label
+from dermai_desktop.ui.widgets.forms import muted_label, title_label
 
 TABS = ("Appointment types", "Rooms", "Opening hours", "Dermatologists' hours", "Holidays & leave")
-_OPEN_DEFAULT = TimeSpan(time(8, 0), time(18, 0))
-_BREAK_DEFAULT = TimeSpan(time(12, 30), time(13, 15))
-WHOLE_CLINIC = "Whole clinic"
-
-
-def _table(name: str, headers: tuple[str, ...], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setObjectName("scheduleSettingsTable")
-    table.setAccessibleName(name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(38)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    header.setMinimumSectionSize(120)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return table
-
-
-def _item(text: str, data: object = None, *, muted: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    if muted:
-        item.setForeground(QColor(theme.token("muted")))
-    return item
-
-
-def _cell(table: QTableWidget, row: int) -> QTableWidgetItem:
-    item = table.item(row, 0)
-    assert item is not None  # every row is filled when it is inserted
-    return item
-
-
-def _page(*intro: str) -> tuple[QWidget, QVBoxLayout]:
-    page = QWidget()
-    page.setObjectName("scheduleSettingsPage")
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(20, 18, 20, 18)
-    layout.setSpacing(12)
-    for text in intro:
-        layout.addWidget(muted_label(text))
-    return page, layout
-
-
-def day_text(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 class ScheduleSettingsScreen(QWidget):
@@ -149,39 +86,58 @@ class ScheduleSettingsScreen(QWidget):
         self.tabs.setObjectName("scheduleSettingsTabs")
         self.tabs.setAccessibleName("Schedule settings sections")
         layout.addWidget(self.tabs, 1)
-        builders = (
-            self._types_tab,
-            self._rooms_tab,
-            self._clinic_tab,
-            self._provider_tab,
-            self._holidays_tab,
+        self.types_tab = TypesTab()
+        self.rooms_tab = RoomsTab()
+        self.clinic_tab = ClinicHoursTab()
+        self.provider_tab = ProviderHoursTab()
+        self.holidays_tab = HolidaysTab()
+        pages = (
+            self.types_tab.page,
+            self.rooms_tab.page,
+            self.clinic_tab.page,
+            self.provider_tab.page,
+            self.holidays_tab.page,
         )
-        for title, build in zip(TABS, builders, strict=True):
-            self.tabs.addTab(build(), title.replace("&", "&&"))  # "&" is not a mnemonic
+        for title, page in zip(TABS, pages, strict=True):
+            self.tabs.addTab(page, title.replace("&", "&&"))  # "&" is not a mnemonic
+        self._name_controls()
+        self._connect_controls()
         self.tabs.currentChanged.connect(lambda _i: self.status.clear_message())
         self.setEnabled(self._can_configure)
         self._update_buttons()
 
-    # --- building the tabs -------------------------------------------------------------
+    # --- the tabs' controls ------------------------------------------------------------
 
-    def _types_tab(self) -> QWidget:
-        page, layout = _page(
-            "Each type has a default length and a colour on the schedule. A type that is no "
-            "longer offered stays on past appointments; it is just not offered when booking."
-        )
-        bar = QHBoxLayout()
-        self.add_type_button = button("Add type…", "Add appointment type", role="primary")
-        self.add_type_button.setIcon(theme.icon("plus", "#ffffff"))
-        self.edit_type_button = button("Edit…", "Edit the selected appointment type")
-        self.toggle_type_button = button("Stop offering", "Stop offering the selected type")
-        for widget in (self.add_type_button, self.edit_type_button, self.toggle_type_button):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        layout.addLayout(bar)
-        self.types_table = _table(
-            "Appointment types", ("Name", "Default length", "Colour", "Offered"), 0
-        )
-        layout.addWidget(self.types_table, 1)
+    def _name_controls(self) -> None:
+        """The tabs' controls under the screen's names (tests and slots use these)."""
+        types, rooms, clinic = self.types_tab, self.rooms_tab, self.clinic_tab
+        provider, holidays = self.provider_tab, self.holidays_tab
+        self.add_type_button = types.add_button
+        self.edit_type_button = types.edit_button
+        self.toggle_type_button = types.toggle_button
+        self.types_table = types.table
+        self.room_name_edit = rooms.name_edit
+        self.add_room_button = rooms.add_button
+        self.rename_room_button = rooms.rename_button
+        self.toggle_room_button = rooms.toggle_button
+        self.rooms_table = rooms.table
+        self.clinic_grid = clinic.grid
+        self.revert_clinic_button = clinic.revert_button
+        self.save_clinic_button = clinic.save_button
+        self.provider_combo = provider.combo
+        self.same_as_clinic = provider.same_as_clinic
+        self.working_grid = provider.working_grid
+        self.breaks_grid = provider.breaks_grid
+        self.revert_provider_button = provider.revert_button
+        self.save_provider_button = provider.save_button
+        self.holiday_date = holidays.date_edit
+        self.holiday_name_edit = holidays.name_edit
+        self.holiday_who = holidays.who
+        self.add_holiday_button = holidays.add_button
+        self.remove_holiday_button = holidays.remove_button
+        self.holidays_table = holidays.table
+
+    def _connect_controls(self) -> None:
         self.add_type_button.clicked.connect(lambda: self.open_type_dialog(None))
         self.edit_type_button.clicked.connect(lambda: self.open_type_dialog(self.selected_type()))
         self.types_table.doubleClicked.connect(
@@ -189,156 +145,27 @@ class ScheduleSettingsScreen(QWidget):
         )
         self.toggle_type_button.clicked.connect(self.toggle_selected_type)
         self.types_table.itemSelectionChanged.connect(self._update_buttons)
-        return page
 
-    def _rooms_tab(self) -> QWidget:
-        page, layout = _page(
-            "Rooms can be chosen when booking and filter the schedule. A room no longer in use "
-            "is marked as such rather than deleted, so past appointments keep their room."
-        )
-        bar = QHBoxLayout()
-        self.room_name_edit = line_edit("Room name", placeholder="Room name, e.g. Room 3")
-        self.room_name_edit.setMaxLength(80)
-        self.room_name_edit.setMinimumWidth(260)
-        self.add_room_button = button("Add room", role="primary")
-        self.rename_room_button = button("Rename selected", "Rename the selected room")
-        self.toggle_room_button = button("Stop using", "Stop using the selected room")
-        bar.addWidget(self.room_name_edit)
-        for widget in (self.add_room_button, self.rename_room_button, self.toggle_room_button):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        layout.addLayout(bar)
-        self.rooms_table = _table("Rooms", ("Name", "In use"), 0)
-        layout.addWidget(self.rooms_table, 1)
         self.add_room_button.clicked.connect(self.add_room)
         self.rename_room_button.clicked.connect(self.rename_selected_room)
         self.toggle_room_button.clicked.connect(self.toggle_selected_room)
         self.room_name_edit.returnPressed.connect(self.add_room)
         self.room_name_edit.textChanged.connect(self._update_buttons)
         self.rooms_table.itemSelectionChanged.connect(self._room_selected)
-        return page
 
-    def _clinic_tab(self) -> QWidget:
-        page, layout = _page(
-            "When the clinic is open. Nothing can be booked outside these hours, whatever a "
-            "dermatologist's own hours say."
-        )
-        self.clinic_grid = WeekHoursGrid("Open", "open", _OPEN_DEFAULT)
-        self.clinic_grid.setAccessibleName("Clinic opening hours")
-        layout.addWidget(self.clinic_grid)
-        bar = QHBoxLayout()
-        bar.addStretch(1)
-        self.revert_clinic_button = button("Revert", "Revert opening hours")
-        self.save_clinic_button = button("Save opening hours", role="primary")
-        bar.addWidget(self.revert_clinic_button)
-        bar.addWidget(self.save_clinic_button)
-        layout.addLayout(bar)
-        layout.addStretch(1)
         self.save_clinic_button.clicked.connect(self.save_clinic_hours)
         self.revert_clinic_button.clicked.connect(self._show_clinic_hours)
-        return page
 
-    def _provider_tab(self) -> QWidget:
-        page, layout = _page()
-        top = QHBoxLayout()
-        label = QLabel("Dermatologist")
-        self.provider_combo = QComboBox()
-        self.provider_combo.setAccessibleName("Dermatologist")
-        self.provider_combo.setMinimumWidth(240)
-        label.setBuddy(self.provider_combo)
-        self.same_as_clinic = QCheckBox("Works whenever the clinic is open")
-        self.same_as_clinic.setAccessibleName("Same hours as the clinic")
-        top.addWidget(label)
-        top.addWidget(self.provider_combo)
-        top.addSpacing(24)
-        top.addWidget(self.same_as_clinic)
-        top.addStretch(1)
-        layout.addLayout(top)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setObjectName("scheduleSettingsScroll")
-        body = QWidget()
-        body.setObjectName("scheduleSettingsPage")
-        columns = QHBoxLayout(body)
-        columns.setContentsMargins(0, 0, 0, 0)
-        columns.setSpacing(36)
-        self.working_grid = WeekHoursGrid("Works", "works", _OPEN_DEFAULT)
-        self.working_grid.setAccessibleName("Working hours")
-        self.breaks_grid = WeekHoursGrid("Break", "break", _BREAK_DEFAULT)
-        self.breaks_grid.setAccessibleName("Lunch and breaks")
-        for heading, grid in (
-            ("Working hours", self.working_grid),
-            ("Lunch and breaks", self.breaks_grid),
-        ):
-            column = QVBoxLayout()
-            column.setSpacing(10)  # not the 36 px between the columns, which it would inherit
-            title = QLabel(heading)
-            title.setObjectName("sectionTitle")
-            column.addWidget(title)
-            column.addWidget(grid)
-            column.addStretch(1)
-            columns.addLayout(column)
-        columns.addStretch(1)
-        scroll.setWidget(body)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(
-            muted_label(
-                "Bookings are offered only where the clinic is open and the dermatologist "
-                "works, minus breaks, holidays and leave.",
-                object_name="hint",
-            )
-        )
-        bar = QHBoxLayout()
-        bar.addStretch(1)
-        self.revert_provider_button = button("Revert", "Revert working hours")
-        self.save_provider_button = button("Save working hours", role="primary")
-        bar.addWidget(self.revert_provider_button)
-        bar.addWidget(self.save_provider_button)
-        layout.addLayout(bar)
         self.provider_combo.currentIndexChanged.connect(lambda _i: self._show_provider_hours())
         self.same_as_clinic.toggled.connect(self._same_toggled)
         self.save_provider_button.clicked.connect(self.save_provider_hours)
         self.revert_provider_button.clicked.connect(self._show_provider_hours)
-        return page
 
-    def _holidays_tab(self) -> QWidget:
-        page, layout = _page(
-            "Days nobody can book: clinic holidays, or one dermatologist's leave. Appointments "
-            "already booked on such a day stay on the schedule so the front desk can move them."
-        )
-        bar = QHBoxLayout()
-        self.holiday_date = QDateEdit()
-        self.holiday_date.setAccessibleName("Holiday date")
-        self.holiday_date.setCalendarPopup(True)
-        self.holiday_date.setDisplayFormat("ddd d MMM yyyy")
-        self.holiday_date.setDate(QDate.currentDate())
-        self.holiday_date.setMinimumWidth(150)
-        self.holiday_name_edit = line_edit("Holiday name", placeholder="e.g. Christmas Day")
-        self.holiday_name_edit.setMinimumWidth(220)
-        self.holiday_who = QComboBox()
-        self.holiday_who.setAccessibleName("Applies to")
-        self.holiday_who.setMinimumWidth(200)
-        self.add_holiday_button = button("Add day", "Add holiday or leave", role="primary")
-        self.remove_holiday_button = button("Remove selected", "Remove the selected day")
-        for widget in (
-            self.holiday_date,
-            self.holiday_name_edit,
-            self.holiday_who,
-            self.add_holiday_button,
-        ):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.remove_holiday_button)
-        layout.addLayout(bar)
-        self.holidays_table = _table("Holidays and leave", ("Date", "Name", "Applies to"), 1)
-        layout.addWidget(self.holidays_table, 1)
         self.add_holiday_button.clicked.connect(self.add_holiday)
         self.holiday_name_edit.returnPressed.connect(self.add_holiday)
         self.holiday_name_edit.textChanged.connect(self._update_buttons)
         self.remove_holiday_button.clicked.connect(self.remove_selected_holiday)
         self.holidays_table.itemSelectionChanged.connect(self._update_buttons)
-        return page
 
     # --- loading -----------------------------------------------------------------------
 
@@ -358,82 +185,18 @@ class ScheduleSettingsScreen(QWidget):
     def _on_loaded(self, loaded: tuple[ScheduleConfig, tuple[Provider, ...]]) -> None:
         config, providers = loaded
         self.providers = providers
-        previous = self.provider_combo.currentData()
-        self.provider_combo.blockSignals(True)
-        self.provider_combo.clear()
-        for provider in providers:
-            self.provider_combo.addItem(provider.full_name, provider.id)
-        index = self.provider_combo.findData(previous)
-        self.provider_combo.setCurrentIndex(max(index, 0))
-        self.provider_combo.blockSignals(False)
+        self.provider_tab.fill_providers(providers)
         self._show_config(config)
 
     def _show_config(self, config: ScheduleConfig) -> None:
         self.config = config
-        self._fill_types(config)
-        self._fill_rooms(config)
+        kind, room = self.selected_type(), self.selected_room()
+        self.types_tab.fill(config, kind.code if kind is not None else None)
+        self.rooms_tab.fill(config, room.id if room is not None else None)
         self._show_clinic_hours()
         self._show_provider_hours()
-        self._fill_holidays(config)
+        self.holidays_tab.fill(config, self.providers)
         self._update_buttons()
-
-    def _fill_types(self, config: ScheduleConfig) -> None:
-        selected = self.selected_type()
-        table = self.types_table
-        table.setRowCount(0)
-        for kind in config.types:
-            row = table.rowCount()
-            table.insertRow(row)
-            name = _item(kind.label, kind.code, muted=not kind.active)
-            name.setIcon(swatch(kind.colour))
-            table.setItem(row, 0, name)
-            table.setItem(row, 1, _item(f"{kind.duration_minutes} min", muted=not kind.active))
-            colour = _item(kind.colour.upper(), muted=not kind.active)
-            colour.setIcon(swatch(kind.colour, 18))
-            table.setItem(row, 2, colour)
-            table.setItem(
-                row, 3, _item("Yes" if kind.active else "No, not offered", muted=not kind.active)
-            )
-            if selected is not None and kind.code == selected.code:
-                table.selectRow(row)
-
-    def _fill_rooms(self, config: ScheduleConfig) -> None:
-        selected = self.selected_room()
-        table = self.rooms_table
-        table.blockSignals(True)
-        table.setRowCount(0)
-        for room in config.rooms:
-            row = table.rowCount()
-            table.insertRow(row)
-            table.setItem(row, 0, _item(room.name, room.id, muted=not room.active))
-            table.setItem(row, 1, _item("Yes" if room.active else "No", muted=not room.active))
-            if selected is not None and room.id == selected.id:
-                table.selectRow(row)
-        table.blockSignals(False)
-
-    def _fill_holidays(self, config: ScheduleConfig) -> None:
-        names = {p.id: p.full_name for p in self.providers}
-        previous = self.holiday_who.currentData()
-        self.holiday_who.clear()
-        self.holiday_who.addItem(WHOLE_CLINIC, None)
-        for provider in self.providers:
-            self.holiday_who.addItem(f"{provider.full_name} (leave)", provider.id)
-        self.holiday_who.setCurrentIndex(max(self.holiday_who.findData(previous), 0))
-        today = date.today()
-        table = self.holidays_table
-        table.setRowCount(0)
-        for holiday in sorted(config.holidays, key=lambda h: (h.day, h.provider_id or "")):
-            row = table.rowCount()
-            table.insertRow(row)
-            past = holiday.day < today
-            who = (
-                WHOLE_CLINIC
-                if holiday.provider_id is None
-                else f"{names.get(holiday.provider_id, 'A former dermatologist')} (leave)"
-            )
-            table.setItem(row, 0, _item(day_text(holiday.day), holiday, muted=past))
-            table.setItem(row, 1, _item(holiday.name, muted=past))
-            table.setItem(row, 2, _item(who, muted=past))
 
     def _show_clinic_hours(self) -> None:
         if self.config is not None:
@@ -470,30 +233,25 @@ class ScheduleSettingsScreen(QWidget):
     # --- selection ---------------------------------------------------------------------
 
     def selected_type(self) -> AppointmentType | None:
-        rows = self.types_table.selectionModel().selectedRows()
-        if not rows or self.config is None:
+        code = selected_data(self.types_table)
+        if code is None or self.config is None:
             return None
-        code = _cell(self.types_table, rows[0].row()).data(Qt.ItemDataRole.UserRole)
         return next((k for k in self.config.types if k.code == code), None)
 
     def selected_room(self) -> Room | None:
-        rows = self.rooms_table.selectionModel().selectedRows()
-        if not rows or self.config is None:
+        room_id = selected_data(self.rooms_table)
+        if room_id is None or self.config is None:
             return None
-        room_id = _cell(self.rooms_table, rows[0].row()).data(Qt.ItemDataRole.UserRole)
         return next((r for r in self.config.rooms if r.id == room_id), None)
 
     def selected_holiday(self) -> Holiday | None:
-        rows = self.holidays_table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        holiday = _cell(self.holidays_table, rows[0].row()).data(Qt.ItemDataRole.UserRole)
+        holiday = selected_data(self.holidays_table)
         return holiday if isinstance(holiday, Holiday) else None
 
     def select_row(self, table: QTableWidget, text: str) -> bool:
         """Select the first row whose first column reads ``text`` (tests, keyboard users)."""
         for row in range(table.rowCount()):
-            if _cell(table, row).text() == text:
+            if first_cell(table, row).text() == text:
                 table.selectRow(row)
                 return True
         return False
@@ -694,3 +452,6 @@ class ScheduleSettingsScreen(QWidget):
         super().showEvent(event)  # type: ignore[arg-type]
         if self.config is None:
             self.refresh()
+
+
+__all__ = ["TABS", "WHOLE_CLINIC", "ScheduleSettingsScreen", "day_text"]
