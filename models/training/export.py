@@ -1,6 +1,6 @@
 """Export the trained classifier to ONNX (opset 17) and write its model card (issue #5, part 1).
 
-    python export.py --run runs/r8-32_80          # writes models/lesion_classifier.onnx + card
+    python export.py --run runs/r8-32_80_e44      # writes models/lesion_classifier.onnx + card
     python evaluate.py                             # writes models/lesion_classifier.metrics.json
     python export.py --card-only                   # folds the measured metrics into the card
 
@@ -332,7 +332,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--run", type=Path, default=data.RUNS / "r8-32_80")
+    ap.add_argument("--run", type=Path, default=data.RUNS / "r8-32_80_e44")
     ap.add_argument(
         "--card-only",
         action="store_true",
