@@ -343,16 +343,19 @@ class ChartScreen(QWidget):
         )
 
     def _load_templates(self) -> None:
-        service = getattr(self._session.services, "templates", None)
-        if service is None:
-            return
+        service = self._session.services.templates
         actor = self._session.actor
         self._tasks.run(
             lambda: service.list_templates(actor),
             on_success=self._set_templates,
-            on_error=lambda _exc: None,  # no templates is not worth an alarm; the picker says so
+            on_error=self._templates_failed,
             owner=self,
         )
+
+    def _templates_failed(self, exc: BaseException) -> None:
+        # A refusal just leaves the picker empty (it says so); a bug still gets reported.
+        if not isinstance(exc, ExpectedError):
+            self._tasks.report(exc)
 
     def _set_templates(self, templates: list[Any]) -> None:
         self._templates = list(templates)

@@ -30,10 +30,8 @@ LIMIT = 50
 
 
 def diagnosis_search(session: Session) -> Callable[[str], Sequence[Any]] | None:
-    """The ICD-10 catalogue's search as ``fn(text) -> [Diagnosis]`` (None: not installed)."""
-    catalog = getattr(session.services, "diagnoses", None)
-    if catalog is None:
-        return None
+    """The ICD-10 catalogue's search as ``fn(text) -> [Diagnosis]``."""
+    catalog = session.services.diagnoses
     return lambda text: catalog.search(text, limit=LIMIT)
 
 
