@@ -13,6 +13,8 @@ ClinicId = NewType("ClinicId", str)
 WorkstationId = NewType("WorkstationId", str)
 EncounterId = NewType("EncounterId", str)
 NoteId = NewType("NoteId", str)
+LesionId = NewType("LesionId", str)
+ImageId = NewType("ImageId", str)
 
 
 def new_uuid7() -> str:
