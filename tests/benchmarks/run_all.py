@@ -19,6 +19,7 @@ from tests.benchmarks import (
     test_bench_chart_open,
     test_bench_cold_start,
     test_bench_db_open,
+    test_bench_imaging,
     test_bench_orm_workload,
     test_bench_patient_search,
     test_bench_schedule_week,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     test_bench_chart_open.NAME: test_bench_chart_open.run,
     test_bench_schedule_week.NAME: test_bench_schedule_week.run,
     test_bench_patient_search.NAME: test_bench_patient_search.run,
+    test_bench_imaging.NAME: test_bench_imaging.run,
 }
 
 
@@ -143,6 +145,25 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
                     f"p50 {fig['p50_ms']:.2f} ms; goal p95 <= {search['goal_p95_ms']:.0f} ms",
                 )
             )
+    if imaging := results.get("imaging"):
+        first = imaging["first_preview_decrypt_and_decode"]
+        rows.append(
+            (
+                "24 MP JPEG: decrypt + reduced preview decode (max side 1600)",
+                f"{first['p50_ms']:.0f} ms (p95 {first['p95_ms']:.0f} ms)",
+                f"{imaging['image']}; goal <= {imaging['goal_first_preview_ms']:.0f} ms; "
+                f"full decode {imaging['full_decode']['p50_ms']:.0f} ms",
+            )
+        )
+        rows.append(
+            (
+                "24 MP JPEG import: checks + lossless metadata strip + thumbnail; encrypted put",
+                f"{imaging['ingest']['p50_ms']:.0f} ms + {imaging['store_put']['p50_ms']:.0f} ms",
+                f"p95 {imaging['ingest']['p95_ms']:.0f} ms + "
+                f"{imaging['store_put']['p95_ms']:.0f} ms; "
+                f"24 real photos: {imaging['import_24_photos']['images_per_s']:.0f} photos/s",
+            )
+        )
     machine = next(iter(results.values()), {}).get("machine", {})
     lines = [
         f"Measured on {machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, "
