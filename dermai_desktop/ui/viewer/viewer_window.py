@@ -1,0 +1,498 @@
+"""The image viewer window: canvas, tool bar, measurement list, calibration, saving the overlay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dermai_desktop.domain.ids import ImageId
+from dermai_desktop.domain.imaging import Calibration, CalibrationSource, LesionImage, Point
+from dermai_desktop.domain.users import Actor
+from dermai_desktop.ui import theme
+from dermai_desktop.ui.signals import emit
+from dermai_desktop.ui.tasks import TaskRunner
+from dermai_desktop.ui.viewer.calibration_dialog import CalibrationDialog
+from dermai_desktop.ui.viewer.drawing import DrawingCanvas
+from dermai_desktop.ui.viewer.overlay_items import TextItem
+from dermai_desktop.ui.viewer.source import (
+    Adjustment,
+    ImageSource,
+    Level,
+    Opened,
+    open_full,
+    open_preview,
+)
+from dermai_desktop.ui.viewer.tools import (
+    COMMANDS,
+    ShortcutSheet,
+    Tool,
+    remember_tool,
+    remembered_tool,
+)
+
+ICON_COLOUR = "#d5e0e6"
+BRIGHTNESS_STEP = 10
+CONTRAST_STEP = 0.1
+
+
+def calibration_text(calibration: Calibration | None) -> str:
+    if calibration is None:
+        return "Not calibrated — sizes in pixels"
+    how = "ruler" if calibration.source is CalibrationSource.RULER else "device field of view"
+    return f"{calibration.mm_per_pixel:.4f} mm/px ({how})"
+
+
+class ViewerWindow(QMainWindow):
+    """One lesion image with calibrated measuring and vector annotations.
+
+    Signals:
+        image_changed(object): the ``LesionImage`` after a save (overlay or calibration).
+        loaded(object): the ``LesionImage`` once the first (reduced) image is on screen.
+        full_resolution_shown(): the full decode replaced the preview.
+    """
+
+    image_changed = Signal(object)
+    loaded = Signal(object)
+    full_resolution_shown = Signal()
+
+    def __init__(
+        self,
+        source: ImageSource,
+        actor: Actor,
+        tasks: TaskRunner,
+        image_id: ImageId,
+        *,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("viewerWindow")
+        self.setWindowTitle("Lesion image")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._source, self._actor, self._tasks, self._image_id = source, actor, tasks, image_id
+        self._settings = settings if settings is not None else QSettings()
+        self.image: LesionImage | None = None
+        self.dirty = False
+        self._writes: list[Callable[[int], LesionImage]] = []
+        self._writing = False
+        self._close_after_save = False
+        self.calibration_dialog: CalibrationDialog | None = None
+        self.text_dialog: QInputDialog | None = None
+        self.unsaved_box: QMessageBox | None = None
+        self.canvas = DrawingCanvas(tasks, self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self.tool_actions: dict[Tool, QAction] = {}
+        self._build_toolbar()
+        self._build_panel()
+        self._build_status()
+        self.setCentralWidget(self.canvas)
+        self._connect()
+        self.select_tool(remembered_tool(self._settings))
+        self.resize(1280, 820)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _action(self, name: str, text: str, keys: tuple[str, ...], icon_name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"viewerAction_{name}")
+        if icon_name:
+            action.setIcon(theme.icon(icon_name, ICON_COLOUR))
+        action.setShortcuts([QKeySequence(key) for key in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{text}  ({' / '.join(keys)})")
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Viewer tools", self)
+        bar.setObjectName("viewerToolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(22, 22))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        group = QActionGroup(self)
+        for tool in Tool:
+            action = self._action(tool.value, tool.label, (tool.shortcut,), tool.icon_name)
+            action.setCheckable(True)
+            action.setToolTip(f"{tool.label}  ({tool.shortcut})\n{tool.hint}")
+            action.triggered.connect(lambda _checked=False, tool=tool: self.select_tool(tool))
+            group.addAction(action)
+            bar.addAction(action)
+            self.tool_actions[tool] = action
+        handlers: dict[str, Callable[[], Any]] = {
+            "fit": self.canvas.fit,
+            "actual": self.canvas.actual_size,
+            "zoom_in": lambda: self.canvas.zoom_by(1.25),
+            "zoom_out": lambda: self.canvas.zoom_by(0.8),
+            "rotate_left": lambda: self.canvas.rotate_by(-90),
+            "rotate_right": lambda: self.canvas.rotate_by(90),
+            "flip_h": self.canvas.flip_horizontal,
+            "flip_v": self.canvas.flip_vertical,
+            "brighter": lambda: self.adjust(self.canvas.adjustment.brighter(BRIGHTNESS_STEP)),
+            "darker": lambda: self.adjust(self.canvas.adjustment.brighter(-BRIGHTNESS_STEP)),
+            "more_contrast": lambda: self.adjust(
+                self.canvas.adjustment.more_contrast(CONTRAST_STEP)
+            ),
+            "less_contrast": lambda: self.adjust(
+                self.canvas.adjustment.more_contrast(-CONTRAST_STEP)
+            ),
+            "reset_adjust": lambda: self.adjust(Adjustment()),
+            "delete": self.canvas.layer.remove_selected,
+            "save": self.save,
+            "help": self.show_shortcuts,
+        }
+        on_bar = {
+            "fit",
+            "actual",
+            "zoom_in",
+            "zoom_out",
+            "rotate_left",
+            "rotate_right",
+            "flip_h",
+            "flip_v",
+            "brighter",
+            "more_contrast",
+            "reset_adjust",
+            "delete",
+        }
+        for command in COMMANDS:
+            action = self._action(command.name, command.description, command.keys, command.icon)
+            action.triggered.connect(lambda _checked=False, fn=handlers[command.name]: fn())
+            if command.name in on_bar:
+                if command.name in {"fit", "rotate_left", "brighter", "delete"}:
+                    bar.addSeparator()
+                bar.addAction(action)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.actions_by_name["help"])
+        self.save_button = QPushButton(theme.icon("viewer-save", "#ffffff"), "Save", bar)
+        self.save_button.setObjectName("viewerSave")
+        self.save_button.setToolTip("Save measurements and annotations  (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        bar.addWidget(self.save_button)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _build_panel(self) -> None:
+        panel = QFrame(self)
+        panel.setObjectName("viewerPanel")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(14, 14, 14, 14)
+        layout.setSpacing(6)
+        self.facts = QLabel(panel)
+        self.facts.setObjectName("viewerFacts")
+        self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.RichText)
+        self.device_button = QPushButton("Calibrate from device…", panel)
+        self.device_button.setToolTip(
+            "Use the capture device's field of view (mm across the image)"
+        )
+        self.device_button.clicked.connect(self.ask_device_calibration)
+        self.measure_list = QListWidget(panel)
+        self.measure_list.setObjectName("viewerMeasurements")
+        self.measure_list.setAccessibleName("Measurements and annotations")
+        self.measure_list.itemSelectionChanged.connect(self._list_selected)
+        self.adjust_label = QLabel("Original brightness and contrast", panel)
+        self.adjust_label.setObjectName("viewerMuted")
+        for title, widget in (
+            ("Image", self.facts),
+            (None, self.device_button),
+            ("Measurements", self.measure_list),
+            ("Display", self.adjust_label),
+        ):
+            if title:
+                heading = QLabel(title.upper(), panel)
+                heading.setObjectName("viewerHeading")
+                layout.addWidget(heading)
+            layout.addWidget(widget)
+        panel.setFixedWidth(290)
+        dock_host = QToolBar("Details", self)
+        dock_host.setObjectName("viewerSide")
+        dock_host.setMovable(False)
+        dock_host.addWidget(panel)
+        self.addToolBar(Qt.ToolBarArea.RightToolBarArea, dock_host)
+        self.panel = panel
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("viewerStatus")
+        self.zoom_label = QLabel(self)
+        self.calibration_label = QLabel(self)
+        self.info_label = QLabel(self)
+        self.loading_label = QLabel("Opening…", self)
+        for label in (self.zoom_label, self.calibration_label, self.info_label):
+            status.addWidget(label)
+        status.addPermanentWidget(self.loading_label)
+
+    def _connect(self) -> None:
+        self.canvas.view_changed.connect(self._show_zoom)
+        self.canvas.layer.changed.connect(self._overlay_changed)
+        self.canvas.calibration_drawn.connect(self.ask_line_calibration)
+        self.canvas.text_requested.connect(self.ask_text)
+        self.canvas.text_edit_requested.connect(self.edit_text)
+        self.canvas.tool_changed.connect(
+            lambda value: self.tool_actions[Tool(value)].setChecked(True)
+        )
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Open the image: the reduced decode first, the full one right after (both off-thread)."""
+        source, actor, image_id = self._source, self._actor, self._image_id
+        adjustment = self.canvas.adjustment
+        self._tasks.run(
+            lambda: open_preview(source, actor, image_id, adjustment),
+            on_success=self._opened,
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def _opened(self, opened: Opened) -> None:
+        self._set_image(opened.image)
+        self.canvas.show_image(opened.level, opened.full_width, opened.full_height)
+        self.canvas.layer.load(opened.image.overlay)
+        self._refresh_list()
+        emit(self.loaded, opened.image)
+        if not opened.is_reduced:
+            self._full_shown()
+            return
+        self.loading_label.setText("Loading full resolution…")
+        source, actor, image_id = self._source, self._actor, self._image_id
+        adjustment = self.canvas.adjustment
+        self._tasks.run(
+            lambda: open_full(source, actor, image_id, adjustment),
+            on_success=lambda level: self._full_arrived(level, adjustment),
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def _full_arrived(self, level: Level, adjustment: Adjustment) -> None:
+        self.canvas.add_level(level)
+        if adjustment != self.canvas.adjustment:  # changed while decoding
+            self.canvas.set_adjustment(self.canvas.adjustment)
+        self._full_shown()
+
+    def _full_shown(self) -> None:
+        self.loading_label.setText("Full resolution")
+        emit(self.full_resolution_shown)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.loading_label.setText("Could not open")
+        self._tasks.report(exc)
+
+    def _set_image(self, image: LesionImage) -> None:
+        self.image = image
+        self.canvas.layer.set_calibration(image.calibration)
+        taken = image.taken_on.strftime("%d %b %Y")
+        self.setWindowTitle(f"Lesion image — {taken}")
+        self.calibration_label.setText(calibration_text(image.calibration))
+        self.info_label.setText(f"{image.modality.label} · {image.consent.label} · {taken}")
+        rows = [
+            ("Modality", image.modality.label),
+            ("Taken", taken),
+            ("Consent", image.consent.label),
+            ("Size", f"{image.width} × {image.height} px"),
+            ("Calibration", calibration_text(image.calibration)),
+        ]
+        self.facts.setText(
+            "<table cellspacing='3'>"
+            + "".join(
+                f"<tr><td style='color:#8fa3ae;padding-right:8px'>{k}</td><td>{v}</td></tr>"
+                for k, v in rows
+            )
+            + "</table>"
+        )
+
+    # --- tools and adjustments ------------------------------------------------------------
+
+    def select_tool(self, tool: Tool) -> None:
+        self.canvas.set_tool(tool)
+        remember_tool(self._settings, tool)
+
+    def adjust(self, adjustment: Adjustment) -> None:
+        self.canvas.set_adjustment(adjustment)
+        self.adjust_label.setText(
+            f"Brightness {adjustment.brightness:+d} · contrast {adjustment.contrast:.1f}× "
+            "(display only)"
+            if not adjustment.is_identity
+            else "Original brightness and contrast"
+        )
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        sheet = ShortcutSheet(self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.open()
+        return sheet
+
+    def _show_zoom(self) -> None:
+        turn = f" · rotated {self.canvas.rotation}°" if self.canvas.rotation else ""
+        flips = " · flipped" if self.canvas.flipped_h or self.canvas.flipped_v else ""
+        self.zoom_label.setText(f"Zoom {self.canvas.zoom * 100:.0f}%{turn}{flips}")
+
+    # --- calibration and text ---------------------------------------------------------------
+
+    def ask_line_calibration(self, start: Point, end: Point) -> None:
+        width = self.canvas.image_size()[0]
+        self._open_calibration(CalibrationDialog(width, (start, end), self))
+
+    def ask_device_calibration(self) -> None:
+        self._open_calibration(CalibrationDialog(self.canvas.image_size()[0], None, self))
+
+    def _open_calibration(self, dialog: CalibrationDialog) -> None:
+        self.calibration_dialog = dialog
+        dialog.accepted.connect(lambda: self.apply_calibration(dialog.calibration))
+        dialog.finished.connect(lambda _result: self._calibration_done())
+        dialog.open()
+
+    def _calibration_done(self) -> None:
+        self.canvas.clear_calibration_line()
+        self.calibration_dialog = None
+        if self.canvas.tool is Tool.CALIBRATE:
+            self.select_tool(Tool.RULER)  # measuring is what comes next
+
+    def apply_calibration(self, calibration: Calibration | None) -> None:
+        """Show measurements with the new calibration now and save it to the image."""
+        self.canvas.layer.set_calibration(calibration)
+        self.calibration_label.setText(calibration_text(calibration))
+        self._refresh_list()
+        source, actor, image_id = self._source, self._actor, self._image_id
+        self._write(lambda version: source.set_calibration(actor, image_id, calibration, version))
+
+    def ask_text(self, anchor: Point) -> None:
+        self._text_dialog("Add a note", "", lambda text: self.canvas.layer.add_text(anchor, text))
+
+    def edit_text(self, item: TextItem) -> None:
+        self._text_dialog("Edit the note", item.text, item.set_text)
+
+    def _text_dialog(self, title: str, text: str, done: Callable[[str], object]) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText("Text shown on the image (not burned into it):")
+        dialog.setTextValue(text)
+        dialog.accepted.connect(
+            lambda: done(t) if (t := dialog.textValue().strip()[:200]) else None
+        )
+        self.text_dialog = dialog
+        dialog.open()
+
+    # --- the measurement list -----------------------------------------------------------------
+
+    def _overlay_changed(self) -> None:
+        self.dirty = True
+        self.save_button.setProperty("dirty", True)
+        self._refresh_list()
+
+    def _refresh_list(self) -> None:
+        self.measure_list.blockSignals(True)
+        self.measure_list.clear()
+        for item in self.canvas.layer.items():
+            what, value = item.describe()
+            row = QListWidgetItem(f"{what}    {value}".rstrip())
+            row.setData(Qt.ItemDataRole.UserRole, item.overlay_id)
+            self.measure_list.addItem(row)
+        self.measure_list.blockSignals(False)
+
+    def _list_selected(self) -> None:
+        chosen = {row.data(Qt.ItemDataRole.UserRole) for row in self.measure_list.selectedItems()}
+        for item in self.canvas.layer.items():
+            item.setSelected(item.overlay_id in chosen)
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if not self.dirty or self.image is None:
+            return
+        overlay = self.canvas.layer.overlay()
+        source, actor, image_id = self._source, self._actor, self._image_id
+        self.dirty = False
+        self._write(lambda version: source.save_overlay(actor, image_id, overlay, version))
+
+    def _write(self, change: Callable[[int], LesionImage]) -> None:
+        # One write at a time, each with the version the previous one returned.
+        self._writes.append(change)
+        self._next_write()
+
+    def _next_write(self) -> None:
+        if self._writing or not self._writes or self.image is None:
+            return
+        change, version = self._writes.pop(0), self.image.version
+        self._writing = True
+        self.loading_label.setText("Saving…")
+        self._tasks.run(
+            lambda: change(version),
+            on_success=self._written,
+            on_error=self._write_failed,
+            owner=self,
+        )
+
+    def _written(self, image: LesionImage) -> None:
+        self._writing = False
+        self._set_image(image)
+        self.loading_label.setText("Saved")
+        emit(self.image_changed, image)
+        if self._writes:
+            self._next_write()
+        elif self._close_after_save and not self.dirty:
+            self.close()
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self._writing = False
+        self._writes.clear()
+        self.dirty = True
+        self._close_after_save = False
+        self.loading_label.setText("Not saved")
+        self._tasks.report(exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._writing or self.dirty:
+            event.ignore()
+            if self.dirty and not self._writing and self.unsaved_box is None:
+                self._ask_unsaved()
+            return
+        self.canvas.cancel_drawing()
+        super().closeEvent(event)
+
+    def _ask_unsaved(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved measurements",
+            "Save the measurements and annotations on this image before closing?",
+            parent=self,
+        )
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.finished.connect(
+            lambda _r: self._unsaved_answered(box.standardButton(box.clickedButton()))
+        )
+        self.unsaved_box = box
+        box.open()
+
+    def _unsaved_answered(self, answer: QMessageBox.StandardButton) -> None:
+        self.unsaved_box = None
+        if answer == QMessageBox.StandardButton.Save:
+            self._close_after_save = True
+            self.save()
+        elif answer == QMessageBox.StandardButton.Discard:
+            self.dirty = False
+            self.close()
