@@ -15,6 +15,8 @@ from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.patients import Patient
 from dermai_desktop.services.dto import Chart
 from dermai_desktop.ui.messages import InlineStatus
+from dermai_desktop.ui.screens.lesion_intake import FolderWatchFactory
+from dermai_desktop.ui.screens.lesions_panel import LesionsPanel
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
@@ -28,6 +30,7 @@ from dermai_desktop.ui.widgets.empty_state import EmptyState
 TAB_TITLES = {
     "summary": "Summary",
     "visits": "Visits",
+    "lesions": "Lesions",
     "problems": "Problems",
     "allergies": "Allergies",
     "medications": "Medications",
@@ -44,8 +47,22 @@ class ChartData:
     summary: Any | None = None  # services ChartSummary
     diagnoses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    #: Active lesions from the lesion service (None: not available to this build or role).
+    lesions_under_watch: list[Any] | None = None
     refusal: ExpectedError | None = None
     seconds: float = 0.0
+
+
+def read_under_watch(session: Session, patient_id: PatientId) -> list[Any] | None:
+    """The lesions still followed, or None when the lesion service cannot say (guarded:
+    the summary must open even if lesions are refused or not wired in)."""
+    lesions = getattr(session.services, "lesions", None)
+    if lesions is None:
+        return None
+    try:
+        return list(lesions.under_watch(session.actor, patient_id))
+    except ExpectedError:
+        return None
 
 
 def load_chart(session: Session, patient_id: PatientId) -> ChartData:
@@ -81,6 +98,7 @@ def load_chart(session: Session, patient_id: PatientId) -> ChartData:
         summary=summary,
         diagnoses=diagnoses,
         names=names,
+        lesions_under_watch=read_under_watch(session, patient_id),
         seconds=time.perf_counter() - started,
     )
 
@@ -97,6 +115,11 @@ class ChartScreen(QWidget):
     closed = Signal()
     book_follow_up_requested = Signal(str)
     loaded = Signal(str)
+    # From the Lesions tab, for the shell: image id; image ids; lesion id; lesion ids.
+    view_image_requested = Signal(str)
+    compare_images_requested = Signal(list)
+    growth_requested = Signal(str)
+    lesion_report_requested = Signal(list)
 
     SHORTCUTS = (
         ("Ctrl+S", "Save the draft note now (it also saves by itself)"),
@@ -104,8 +127,16 @@ class ChartScreen(QWidget):
         ("Ctrl+Tab", "Next chart tab (Summary, Visits, Problems…)"),
     )
 
-    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        folder_watch_factory: FolderWatchFactory | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._folder_watch_factory = folder_watch_factory
         self._session = session
         self._tasks = tasks
         self.patient_id: PatientId | None = None
@@ -178,6 +209,12 @@ class ChartScreen(QWidget):
     def medications(self) -> ListPanel:
         return self._list_panel("medications")
 
+    @property
+    def lesions(self) -> LesionsPanel:
+        panel = self._panel("lesions")
+        assert isinstance(panel, LesionsPanel)
+        return panel
+
     def _list_panel(self, key: str) -> ListPanel:
         panel = self._panel(key)
         assert isinstance(panel, ListPanel)
@@ -199,6 +236,8 @@ class ChartScreen(QWidget):
             if self._templates is not None:
                 visits.set_templates(self._templates)
             panel = visits
+        elif key == "lesions":
+            panel = self._build_lesions()
         else:
             spec = {"problems": PROBLEMS, "allergies": ALLERGIES, "medications": MEDICATIONS}[key]
             rows = ListPanel(spec, session, tasks, names)
@@ -212,6 +251,17 @@ class ChartScreen(QWidget):
         self._panels[key] = panel
         self._pages[key].addWidget(panel)
         return panel
+
+    def _build_lesions(self) -> LesionsPanel:
+        lesions = LesionsPanel(self._session, self._tasks, self._folder_watch_factory)
+        lesions.changed.connect(self.refresh_summary)
+        lesions.view_requested.connect(lambda image_id: emit(self.view_image_requested, image_id))
+        lesions.compare_requested.connect(lambda ids: emit(self.compare_images_requested, ids))
+        lesions.growth_requested.connect(lambda lid: emit(self.growth_requested, lid))
+        lesions.report_requested.connect(lambda ids: emit(self.lesion_report_requested, ids))
+        if self.data is not None and self.data.chart is not None and self.patient_id is not None:
+            lesions.set_patient(str(self.patient_id))
+        return lesions
 
     # --- public API -----------------------------------------------------------------------
 
@@ -239,7 +289,11 @@ class ChartScreen(QWidget):
         self._apply_lists(data.summary, None)
         if self.is_built("visits"):
             self.visits.set_chart(data.chart, data.diagnoses)
-        self.summary.show_summary(data.summary, data.chart.notes, data.chart.encounters)
+        if self.is_built("lesions"):
+            self.lesions.set_patient(str(pid))
+        self.summary.show_summary(
+            data.summary, data.chart.notes, data.chart.encounters, data.lesions_under_watch
+        )
         self.stack.setCurrentWidget(self.tabs)
         self._load_templates()
         emit(self.loaded, str(pid))
@@ -309,15 +363,18 @@ class ChartScreen(QWidget):
 
         want_lists = any(self.is_built(k) for k in ("problems", "allergies", "medications"))
 
-        def read() -> tuple[Any, Any, Chart]:
+        session = self._session
+
+        def read() -> tuple[Any, Any, Chart, list[Any] | None]:
             summary = services.charts.chart_summary(actor, pid)
             lists = services.chart_lists.lists(actor, pid) if want_lists else None
-            return summary, lists, services.charts.open_chart(actor, pid)
+            chart = services.charts.open_chart(actor, pid)
+            return summary, lists, chart, read_under_watch(session, pid)
 
-        def apply(result: tuple[Any, Any, Chart]) -> None:
-            summary, lists, chart = result
+        def apply(result: tuple[Any, Any, Chart, list[Any] | None]) -> None:
+            summary, lists, chart, lesions = result
             self._apply_lists(summary, lists)
-            self.summary.show_summary(summary, chart.notes, chart.encounters)
+            self.summary.show_summary(summary, chart.notes, chart.encounters, lesions)
 
         self._tasks.run(read, on_success=apply, on_error=self._refused, owner=self)
 
@@ -378,4 +435,4 @@ class ChartScreen(QWidget):
         super().keyPressEvent(event)
 
 
-__all__ = ["TABS", "ChartData", "ChartScreen", "load_chart"]
+__all__ = ["TABS", "ChartData", "ChartScreen", "load_chart", "read_under_watch"]

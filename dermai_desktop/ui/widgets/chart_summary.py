@@ -85,7 +85,7 @@ class SummaryPanel(QScrollArea):
             ("allergies", "Allergies", "warning", 0, 1, "allergies"),
             ("medications", "Current medications", "check", 1, 0, "medications"),
             ("visits", "Visits", "calendar", 1, 1, "visits"),
-            ("lesions", "Lesions under watch", "clock", 2, 0, None),
+            ("lesions", "Lesions under watch", "clock", 2, 0, "lesions"),
             ("notes", "Recent notes", "template", 2, 1, "visits"),
         )
         for key, title, icon, r, c, target in specs:
@@ -111,9 +111,17 @@ class SummaryPanel(QScrollArea):
         self.setWidget(body)
 
     def show_summary(
-        self, summary: Any | None, notes: Sequence[Any], encounters: Sequence[Any]
+        self,
+        summary: Any | None,
+        notes: Sequence[Any],
+        encounters: Sequence[Any],
+        lesions_under_watch: Sequence[Any] | None = None,
     ) -> None:
-        """Fill every card; ``summary`` is the service's ChartSummary (None: lists unavailable)."""
+        """Fill every card; ``summary`` is the service's ChartSummary (None: lists unavailable).
+
+        ``lesions_under_watch``: the lesion service's active lesions; when None the
+        summary's own brief list is shown.
+        """
         problems = summary.active_problems if summary else ()
         allergies = summary.allergies if summary else ()
         medications = summary.current_medications if summary else ()
@@ -148,16 +156,29 @@ class SummaryPanel(QScrollArea):
             ],
             "No current medications.",
         )
-        self._fill(
-            "lesions",
-            [
+        if lesions_under_watch is not None:
+            lesion_rows = [
+                _line(
+                    f"{lesion.label} — {lesion.site}",
+                    lesion.status.label
+                    + (
+                        f" · review {lesion.follow_up_months} mo" if lesion.follow_up_months else ""
+                    ),
+                )
+                for lesion in lesions_under_watch
+            ]
+        else:
+            lesion_rows = [
                 _line(
                     f"{lesion.label} — {lesion.body_site}",
                     f"{lesion.image_count} image{'s' if lesion.image_count != 1 else ''}",
                 )
                 for lesion in lesions
-            ],
-            "No lesions under watch. Lesions photographed at a visit appear here.",
+            ]
+        self._fill(
+            "lesions",
+            lesion_rows,
+            "No lesions under watch. Lesions marked on the body map appear here.",
         )
         visit_rows = []
         last = summary.last_visit if summary else None
