@@ -9,10 +9,12 @@ not need (the key stays only inside the engine's connect hook).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.audit import AuditAction
@@ -26,12 +28,18 @@ from dermai_desktop.domain.errors import (
 )
 from dermai_desktop.domain.ids import ClinicId, WorkstationId, new_uuid7
 from dermai_desktop.domain.users import system_actor
+from dermai_desktop.imaging import (
+    EncryptedBlobStore,
+    FileImageExporter,
+    PillowDecoder,
+    PillowIngestor,
+)
 from dermai_desktop.interop.ical import IcalendarWriter
 from dermai_desktop.paths import AppPaths
 from dermai_desktop.security.passwords import Argon2PasswordHasher, ZxcvbnPasswordPolicy
 from dermai_desktop.services.clinic import ClinicService
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo
-from dermai_desktop.services.ports import PasswordHasher, PasswordPolicy
+from dermai_desktop.services.ports import PasswordHasher, PasswordPolicy, UnitOfWorkFactory
 from dermai_desktop.services.registry import Services, build_services
 from dermai_desktop.services.startup import (
     ClinicSetupRequest,
@@ -90,6 +98,53 @@ class SecurityProfile:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ImageAdapters:
+    """The real imaging adapters over one clinic's encrypted image store."""
+
+    store: EncryptedBlobStore
+    ingestor: PillowIngestor
+    decoder: PillowDecoder
+    exporter: FileImageExporter
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The ``build_services`` keyword arguments."""
+        return {
+            "image_store": self.store,
+            "image_ingestor": self.ingestor,
+            "image_decoder": self.decoder,
+            "image_exporter": self.exporter,
+        }
+
+
+def image_master_key(uow_factory: UnitOfWorkFactory, workstation_id: WorkstationId) -> bytes:
+    """The image store's master key, read from the encrypted database (made on first use).
+
+    It lives only inside the database, so the key slots that unlock the
+    database are the only way to it, and a database rekey leaves the images
+    as they are.
+    """
+    with uow_factory(system_actor(workstation_id)) as uow:
+        key = uow.images.image_key()
+        if key is None:
+            key = os.urandom(32)
+            uow.images.set_image_key(key)
+            uow.commit()
+            log.info("image store key created")
+    return key
+
+
+def open_image_adapters(
+    images_dir: Path, uow_factory: UnitOfWorkFactory, workstation_id: WorkstationId
+) -> ImageAdapters:
+    return ImageAdapters(
+        store=EncryptedBlobStore(images_dir, image_master_key(uow_factory, workstation_id)),
+        ingestor=PillowIngestor(),
+        decoder=PillowDecoder(),
+        exporter=FileImageExporter(),
+    )
+
+
 class LocalClinicGate:
     """Creates or unlocks the clinic stored in one data directory (``ClinicGate``)."""
 
@@ -112,6 +167,7 @@ class LocalClinicGate:
         self._demo_accounts = demo_accounts
         self._clock = clock or SystemClock()
         self._database: Database | None = None
+        self._image_adapters: ImageAdapters | None = None
 
     # --- ClinicGate -------------------------------------------------------------------
 
@@ -218,6 +274,13 @@ class LocalClinicGate:
         return self._database
 
     @property
+    def image_adapters(self) -> ImageAdapters:
+        """The imaging adapters of the unlocked clinic (the demo seeder reuses them)."""
+        if self._image_adapters is None:
+            raise RuntimeError("the clinic is not unlocked")
+        return self._image_adapters
+
+    @property
     def paths(self) -> AppPaths:
         return self._paths
 
@@ -268,6 +331,7 @@ class LocalClinicGate:
         if self._database is not None:
             self._database.close()
             self._database = None
+        self._image_adapters = None
 
     # --- internals --------------------------------------------------------------------
 
@@ -311,14 +375,18 @@ class LocalClinicGate:
     def _services_for(
         self, database: Database, dek: bytes, workstation_id: WorkstationId
     ) -> Services:
+        uow_factory = database.unit_of_work_factory(audit_key_from_dek(dek))
+        images = open_image_adapters(self._paths.images_dir, uow_factory, workstation_id)
+        self._image_adapters = images
         return build_services(
-            uow_factory=database.unit_of_work_factory(audit_key_from_dek(dek)),
+            uow_factory=uow_factory,
             hasher=self._security.hasher,
             policy=self._security.policy,
             clock=self._clock,
             workstation_id=workstation_id,
             machine=self._machine,
             calendar_writer=IcalendarWriter(),
+            **images.as_kwargs(),
         )
 
     def _unlocked(self, services: Services) -> UnlockedClinic:

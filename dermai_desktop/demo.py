@@ -117,7 +117,7 @@ def _populate(gate: LocalClinicGate, clinic: UnlockedClinic, patient_count: int)
     clock = SimulatedClock()
     inner = demo_unit_of_work_factory(gate.database, gate.paths.keyslots_path, clock)
     with inner(manager) as probe:  # which repositories this build's storage has
-        stores = {name for name in ("chart_lists", "schedule") if hasattr(probe, name)}
+        stores = {name for name in ("chart_lists", "schedule", "images") if hasattr(probe, name)}
     batch = BatchingUnitOfWorkFactory(inner)
     seeding = build_services(
         uow_factory=batch,
@@ -126,6 +126,7 @@ def _populate(gate: LocalClinicGate, clinic: UnlockedClinic, patient_count: int)
         clock=clock,
         workstation_id=info.workstation_id,
         machine=gate.machine if hasattr(gate, "machine") else MachineConfig.load(None),
+        **gate.image_adapters.as_kwargs(),
     )
     try:
         stats = PracticeBuilder(seeding, clock, batch.commit, staff, stores=stores).build(

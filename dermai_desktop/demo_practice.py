@@ -59,6 +59,8 @@ class PracticeStats:
     appointments: int = 0
     waitlist: int = 0
     recalls: int = 0
+    lesions: int = 0
+    images: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
 
@@ -68,6 +70,7 @@ class _Person:
     id: PatientId
     condition: content.Condition
     registered: datetime
+    fitzpatrick: int = 2  # for the demo's synthetic lesion photos
 
 
 #: Below this many patients the diary covers weeks instead of months.
@@ -103,6 +106,7 @@ class PracticeBuilder:
         # A part is built only when both its service and its storage are installed.
         self.has_lists = hasattr(services, "chart_lists") and "chart_lists" in stores
         self.has_schedule = hasattr(services, "schedule") and "schedule" in stores
+        self.has_images = hasattr(services, "images") and "images" in stores
         self.past_days, self.future_days = 183, 61  # the diary: 6 months back, 2 ahead
 
     # --- the whole build --------------------------------------------------------------
@@ -129,6 +133,13 @@ class PracticeBuilder:
             build_schedule(self)
         else:
             self.stats.skipped.append("appointments, waitlist and recalls (service missing)")
+        if self.has_images and self.has_schedule:
+            from dermai_desktop.demo_lesions import build_lesions
+
+            lesions = build_lesions(self)
+            self.stats.lesions, self.stats.images = lesions.lesions, lesions.images
+        else:
+            self.stats.skipped.append("lesions and images (service missing)")
         if not self.has_lists:
             self.stats.skipped.append("problems, allergies and medications (service missing)")
         self.stats.seconds = time.perf_counter() - started
@@ -159,7 +170,7 @@ class PracticeBuilder:
         )
         self.stats.patients += 1
         condition = content.pick_condition(rng)
-        person = _Person(patient.id, condition, registered)
+        person = _Person(patient.id, condition, registered, int(patient.fitzpatrick or 2))
         self.people.append(person)
         clinician = rng.choice(self.staff.dermatologists)
         first_visit = registered + timedelta(days=rng.randint(3, 40), hours=rng.randint(0, 6))

@@ -25,6 +25,8 @@ DB_FILENAME = "clinic.db"
 KEYSLOTS_FILENAME = "keyslots.json"
 
 DEMO_SUBDIR = "demo"
+#: Encrypted lesion photographs live beside the database, not inside it (see imaging/store.py).
+IMAGES_SUBDIR = "images"
 PRIVATE_DIR_MODE = 0o700
 
 # A session temp dir untouched for this long belongs to a process that is gone (crash, kill -9);
@@ -46,9 +48,14 @@ class AppPaths:
     keyslots_path: Path
     data_dir_overridden: bool
 
+    @property
+    def images_dir(self) -> Path:
+        """The encrypted image store: ciphertext blob files only, named by keyed hash."""
+        return self.data_dir / IMAGES_SUBDIR
+
     def all_dirs(self) -> tuple[Path, ...]:
         """The directories ensure_dirs creates, parents first."""
-        return (self.data_dir, self.tmp_dir, self.safety_dir, self.log_dir)
+        return (self.data_dir, self.tmp_dir, self.safety_dir, self.images_dir, self.log_dir)
 
 
 def default_data_dir() -> Path:

@@ -23,6 +23,7 @@ from dermai_desktop.domain.patients import Encounter, Patient, PatientDraft, Soa
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
+from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
 from dermai_desktop.services.ports import (
     AuditRepository,
     ChartRepository,
@@ -36,6 +37,7 @@ from tests.fakes_chart import (
     FakeChartState,
     FakeNoteTemplateRepository,
 )
+from tests.fakes_imaging import FakeImageRepository, FakeImagingState, FakeLesionRepository
 from tests.fakes_registry import PatientSearchFakeMixin
 from tests.fakes_schedule import FakeScheduleRepository, FakeScheduleState
 
@@ -113,6 +115,7 @@ class FakeState:
     notes: dict[NoteId, SoapNote] = field(default_factory=dict)
     chart: FakeChartState = field(default_factory=FakeChartState)
     schedule: FakeScheduleState = field(default_factory=FakeScheduleState)
+    imaging: FakeImagingState = field(default_factory=FakeImagingState)
 
 
 class FakeUserRepository:
@@ -401,6 +404,8 @@ class FakeUnitOfWork:
         self.chart_lists = FakeChartListRepository(self._state, db.clock, actor)
         self.templates = FakeNoteTemplateRepository(self._state, db.clock, actor)
         self.schedule = FakeScheduleRepository(self._state, db.clock)
+        self.lesions: LesionRepository = FakeLesionRepository(self._state)
+        self.images: ImageRepository = FakeImageRepository(self._state)
 
     def __enter__(self) -> Self:
         if self._db.open_units:

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     CLINIC_SETUP = "clinic_setup"
     DATABASE_CHECK = "database_check"
     AUDIT_VERIFY = "audit_verify"
+    IMPORT = "import"
 
 
 class AuditOutcome(StrEnum):

@@ -49,6 +49,9 @@ class Operation(StrEnum):
     SCHEDULE_EDIT = "schedule.edit"
     SCHEDULE_CONFIGURE = "schedule.configure"
     TEMPLATES_MANAGE = "templates.manage"
+    IMAGE_VIEW = "image.view"
+    IMAGE_EDIT = "image.edit"
+    IMAGE_EXPORT = "image.export"
 
 
 D, F, M, I = Role.DERMATOLOGIST, Role.FRONT_DESK, Role.MANAGER, Role.IT_ADMIN  # noqa: E741 - matrix shorthand
@@ -76,6 +79,11 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     # Appointment types, opening and working hours, holidays: the manager's.
     Operation.SCHEDULE_CONFIGURE: frozenset({M}),
     Operation.TEMPLATES_MANAGE: frozenset({M}),
+    # Lesion photographs are clinical content: seen, measured and sent out by clinicians
+    # only (import, measure, annotate, calibrate, consent and alignment are "edit").
+    Operation.IMAGE_VIEW: frozenset({D}),
+    Operation.IMAGE_EDIT: frozenset({D}),
+    Operation.IMAGE_EXPORT: frozenset({D}),
 }
 
 

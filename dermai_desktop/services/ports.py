@@ -20,6 +20,7 @@ from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
 from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
+from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
 from dermai_desktop.services.schedule_ports import ScheduleRepository
 
 
@@ -140,6 +141,8 @@ class UnitOfWork(Protocol):
     chart_lists: ChartListRepository
     templates: NoteTemplateRepository
     schedule: ScheduleRepository
+    lesions: LesionRepository
+    images: ImageRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -12,6 +12,14 @@ from dermai_desktop.services.chart_lists import ChartListService
 from dermai_desktop.services.charts import ChartService
 from dermai_desktop.services.clinic import ClinicService
 from dermai_desktop.services.diagnoses import DiagnosisCatalog
+from dermai_desktop.services.imaging import ImageService
+from dermai_desktop.services.imaging_ports import (
+    ImageDecoder,
+    ImageExporter,
+    ImageIngestor,
+    ImageStore,
+)
+from dermai_desktop.services.lesions import LesionService
 from dermai_desktop.services.patients import PatientService
 from dermai_desktop.services.ports import Clock, PasswordHasher, PasswordPolicy, UnitOfWorkFactory
 from dermai_desktop.services.schedule import ScheduleService
@@ -36,6 +44,8 @@ class Services:
     diagnoses: DiagnosisCatalog
     schedule: ScheduleService
     schedule_export: ScheduleExportService
+    lesions: LesionService
+    images: ImageService
 
 
 def build_services(
@@ -47,9 +57,14 @@ def build_services(
     workstation_id: WorkstationId,
     machine: MachineConfig,
     calendar_writer: CalendarWriter | None = None,
+    image_store: ImageStore,
+    image_ingestor: ImageIngestor,
+    image_decoder: ImageDecoder,
+    image_exporter: ImageExporter,
 ) -> Services:
     """Wire every service to the same adapters; app.py and cli.py call this once."""
     settings = SettingsService(uow_factory, clock, machine)
+    schedule = ScheduleService(uow_factory, clock, settings)
     return Services(
         auth=AuthService(uow_factory, hasher, policy, clock, workstation_id, settings),
         users=UserService(uow_factory, hasher, policy, clock),
@@ -61,8 +76,18 @@ def build_services(
         chart_lists=ChartListService(uow_factory, clock),
         templates=TemplateService(uow_factory, clock),
         diagnoses=DiagnosisCatalog.bundled(),
-        schedule=ScheduleService(uow_factory, clock, settings),
+        schedule=schedule,
         schedule_export=ScheduleExportService(uow_factory, clock, settings, calendar_writer),
+        lesions=LesionService(uow_factory, clock, schedule),
+        images=ImageService(
+            uow_factory,
+            clock,
+            image_store,
+            image_ingestor,
+            image_decoder,
+            image_exporter,
+            settings=settings,
+        ),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
@@ -42,8 +42,6 @@ from dermai_desktop.domain.ids import NoteId, PatientId, UserId, new_uuid7
 from dermai_desktop.storage.records import (
     AllergyRecord,
     EncounterRecord,
-    LesionImageRecord,
-    LesionRecord,
     MedicationRecord,
     ProblemRecord,
     utc_to_text,
@@ -53,13 +51,15 @@ from dermai_desktop.storage.records_chart import (
     NoteDiagnosisRecord,
     NoteTemplateRecord,
 )
+from dermai_desktop.storage.records_imaging import LesionImageRecord, LesionRecord
 
 Now = Callable[[], datetime]
 Item = TypeVar("Item", Problem, Allergy, Medication)
 RecordT = TypeVar("RecordT", ProblemRecord, AllergyRecord, MedicationRecord)
 
-#: Lesion statuses that put a lesion on the summary's "under watch" list.
-WATCH_STATUSES = ("monitoring", "watch", "suspicious")
+#: Lesion statuses that put a lesion on the summary's "under watch" list
+#: (``LesionStatus.is_active``: still being followed).
+WATCH_STATUSES = ("watch", "biopsy_pending")
 #: Appointment statuses that mean the patient came (a "last visit").
 ATTENDED = ("arrived", "in_room", "completed")
 #: Appointment statuses that mean a visit is still expected (a "next visit").
@@ -403,7 +403,14 @@ class SqlChartListRepository:
             .order_by(LesionRecord.label, LesionRecord.id)
         )
         return [
-            LesionBrief(r.id, r.label, r.body_site, r.status, r.first_seen_at, int(count or 0))
+            LesionBrief(
+                r.id,
+                r.label,
+                r.body_site,
+                r.status,
+                datetime.combine(r.first_noted, time.min, tzinfo=UTC),
+                int(count or 0),
+            )
             for r, count in rows
         ]
 

@@ -11,7 +11,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Dialect,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -293,40 +292,6 @@ class MedicationRecord(SyncedMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
 
 
-class LesionRecord(SyncedMixin, Base):
-    __tablename__ = "lesions"
-    __table_args__ = (Index("ix_lesions_patient_id", "patient_id"),)
-
-    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
-    label: Mapped[str] = mapped_column(String(64))
-    body_site: Mapped[str] = mapped_column(String(64))
-    body_map_x: Mapped[float | None] = mapped_column(Float)  # 0..1 on the silhouette
-    body_map_y: Mapped[float | None] = mapped_column(Float)
-    first_seen_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="monitoring")
-
-
-class LesionImageRecord(SyncedMixin, Base):
-    __tablename__ = "lesion_images"
-    __table_args__ = (
-        CheckConstraint("modality IN ('clinical', 'dermoscopic')", name="modality"),
-        Index("ix_lesion_images_lesion_id", "lesion_id"),
-        Index("ix_lesion_images_sha256", "sha256"),
-    )
-
-    lesion_id: Mapped[str] = mapped_column(ForeignKey("lesions.id"))
-    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
-    sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext image bytes
-    modality: Mapped[str] = mapped_column(String(16))
-    captured_at: Mapped[datetime]
-    captured_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    width_px: Mapped[int | None] = mapped_column(Integer)
-    height_px: Mapped[int | None] = mapped_column(Integer)
-    mm_per_pixel: Mapped[float | None] = mapped_column(Float)
-    content_type: Mapped[str] = mapped_column(String(64), default="image/jpeg")
-    byte_size: Mapped[int | None] = mapped_column(Integer)
-
-
 class AppointmentRecord(SyncedMixin, Base):
     __tablename__ = "appointments"
     __table_args__ = (
@@ -370,12 +335,11 @@ SYNCED_RECORDS: tuple[type[SyncedMixin], ...] = (
     ProblemRecord,
     AllergyRecord,
     MedicationRecord,
-    LesionRecord,
-    LesionImageRecord,
     AppointmentRecord,
 )
 
 # Tables of later migrations live in their own modules; importing them here puts
 # them on ``Base.metadata`` wherever the records are used.
 from dermai_desktop.storage import records_chart as _records_chart  # noqa: E402, F401
+from dermai_desktop.storage import records_imaging as _records_imaging  # noqa: E402, F401
 from dermai_desktop.storage import records_schedule as _records_schedule  # noqa: E402, F401

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dermai_desktop.domain.errors import ValidationFailed
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
+from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
 from dermai_desktop.services.ports import (
     AuditRepository,
     ChartRepository,
@@ -29,6 +30,7 @@ from dermai_desktop.storage.chart_lists_repository import (
     SqlChartListRepository,
     SqlNoteTemplateRepository,
 )
+from dermai_desktop.storage.imaging_repository import SqlImageRepository, SqlLesionRepository
 from dermai_desktop.storage.outbox import ACTOR_KEY, CLOCK_KEY, install_outbox_hook
 from dermai_desktop.storage.patient_search import SqlPatientSearchRepository
 from dermai_desktop.storage.repositories import (
@@ -67,6 +69,8 @@ class SqlUnitOfWork:
     chart_lists: ChartListRepository
     templates: NoteTemplateRepository
     schedule: ScheduleRepository
+    lesions: LesionRepository
+    images: ImageRepository
 
     def __init__(
         self,
@@ -88,6 +92,8 @@ class SqlUnitOfWork:
         self.chart_lists = SqlChartListRepository(self.session, now)
         self.templates = SqlNoteTemplateRepository(self.session, now)
         self.schedule = SqlScheduleRepository(self.session, now)
+        self.lesions = SqlLesionRepository(self.session, now)
+        self.images = SqlImageRepository(self.session, now)
 
     def __enter__(self) -> Self:
         return self

@@ -37,7 +37,7 @@ def _seed(gate: Any, clinic: Any) -> tuple[Any, str]:
     )
     from dermai_desktop.domain.ids import new_uuid7
     from dermai_desktop.services.dto import NoteText
-    from dermai_desktop.storage.records import LesionImageRecord, LesionRecord
+    from dermai_desktop.storage.records_imaging import LesionImageRecord, LesionRecord
     from tests.ui.chart_support import register_patient, session_for
 
     derm = session_for(clinic, "derm")
@@ -82,8 +82,11 @@ def _seed(gate: Any, clinic: Any) -> tuple[Any, str]:
                     patient_id=patient.id,
                     label=f"L{n + 1}",
                     body_site="back",
-                    first_seen_at=now - timedelta(days=400),
-                    status="monitoring",
+                    body_view="back",
+                    body_map_x=0.5,
+                    body_map_y=0.4,
+                    first_noted=(now - timedelta(days=400)).date(),
+                    status="watch",
                 )
             )
             orm.flush()
@@ -96,8 +99,9 @@ def _seed(gate: Any, clinic: Any) -> tuple[Any, str]:
                         lesion_id=lesion_id,
                         patient_id=patient.id,
                         sha256=f"{n:032x}{k:032x}",
-                        modality="dermoscopic" if k % 2 else "clinical",
+                        modality="dermoscopic_polarised" if k % 2 else "clinical_overview",
                         captured_at=now - timedelta(days=30 * k),
+                        imported_at=now - timedelta(days=30 * k),
                         width_px=4000,
                         height_px=3000,
                         mm_per_pixel=0.01,

@@ -163,17 +163,20 @@ def test_summary_reads_lesions_and_appointments(
         lesion = new_uuid7()
         conn.execute(
             text(
-                f"INSERT INTO lesions (id, patient_id, label, body_site, first_seen_at, status, "
-                f"{synced}) VALUES (:id, :p, 'A', 'back', :t, 'monitoring', :t, :t, 1)"
+                "INSERT INTO lesions (id, patient_id, label, body_site, body_view, body_map_x, "
+                f"body_map_y, first_noted, status, impression, {synced}) VALUES (:id, :p, 'A', "
+                "'back', 'back', 0.5, 0.3, :d, 'watch', '', :t, :t, 1)"
             ),
-            {"id": lesion, "p": patient, "t": stamp(now)},
+            {"id": lesion, "p": patient, "t": stamp(now), "d": now.date().isoformat()},
         )
         for _ in range(2):
             conn.execute(
                 text(
                     "INSERT INTO lesion_images (id, lesion_id, patient_id, sha256, modality, "
-                    f"captured_at, content_type, {synced}) VALUES (:id, :l, :p, :h, 'clinical', "
-                    ":t, 'image/jpeg', :t, :t, 1)"
+                    "captured_at, imported_at, content_type, width_px, height_px, byte_size, "
+                    f"consent, overlay, device, {synced}) VALUES (:id, :l, :p, :h, "
+                    "'clinical_overview', :t, :t, 'image/jpeg', 640, 480, 1000, 'care_only', '', "
+                    "'', :t, :t, 1)"
                 ),
                 {"id": new_uuid7(), "l": lesion, "p": patient, "h": "0" * 64, "t": stamp(now)},
             )

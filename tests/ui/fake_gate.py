@@ -20,6 +20,7 @@ from dermai_desktop.services.startup import (
 )
 from dermai_desktop.services.users import check_full_name, check_password, check_username
 from tests.fakes import FakeDatabase, FakePasswordHasher, FakePasswordPolicy
+from tests.fakes_imaging import FakeImagingAdapters
 
 RECOVERY_KEY = "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6789"
 DEMO_PASSWORDS = {
@@ -53,6 +54,7 @@ class FakeGate:
         self.gui_thread = threading.current_thread()
         self.db = FakeDatabase(clock=None)
         self.policy = FakePasswordPolicy()
+        self.imaging = FakeImagingAdapters()
         self.services: Services = build_services(
             uow_factory=self.db,
             hasher=FakePasswordHasher(),
@@ -60,6 +62,7 @@ class FakeGate:
             clock=_Clock(),
             workstation_id=WorkstationId("ws-1"),
             machine=machine or MachineConfig.empty(),
+            **self.imaging.kwargs(),
         )
         self.accounts: tuple[DemoAccount, ...] = ()
         self.clinic_name = "Harbour Dermatology"

@@ -194,7 +194,7 @@ def _backdate_encounters(gate: LocalClinicGate, started: dict[str, datetime]) ->
 def _seed_lesions(gate: LocalClinicGate, patient_id: str, now: datetime) -> None:
     from sqlalchemy.orm import Session as OrmSession
 
-    from dermai_desktop.storage.records import LesionImageRecord, LesionRecord
+    from dermai_desktop.storage.records_imaging import LesionImageRecord, LesionRecord
 
     with OrmSession(gate.database.engine) as orm:
         for n, (site, count) in enumerate(
@@ -209,8 +209,11 @@ def _seed_lesions(gate: LocalClinicGate, patient_id: str, now: datetime) -> None
                     patient_id=patient_id,
                     label=f"L{n + 1}",
                     body_site=site,
-                    first_seen_at=now - timedelta(days=200),
-                    status="monitoring",
+                    body_view="back",
+                    body_map_x=0.3 + 0.2 * n,
+                    body_map_y=0.3,
+                    first_noted=(now - timedelta(days=200)).date(),
+                    status="watch",
                 )
             )
             orm.flush()
@@ -223,8 +226,12 @@ def _seed_lesions(gate: LocalClinicGate, patient_id: str, now: datetime) -> None
                         lesion_id=lesion_id,
                         patient_id=patient_id,
                         sha256=f"{n:032x}{k:032x}",
-                        modality="dermoscopic",
+                        modality="dermoscopic_polarised",
                         captured_at=now - timedelta(days=90 * k),
+                        imported_at=now - timedelta(days=90 * k),
+                        width_px=1024,
+                        height_px=768,
+                        byte_size=200_000,
                     )
                 )
         orm.commit()

@@ -14,6 +14,7 @@ from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.registry import Services, build_services
 from tests.fakes import FakeClock, FakeDatabase, FakePasswordHasher, FakePasswordPolicy
+from tests.fakes_imaging import FakeImagingAdapters
 
 WS = WorkstationId("ws-1")
 PASSWORDS = {
@@ -33,6 +34,7 @@ class World:
     policy: FakePasswordPolicy
     services: Services
     actors: dict[Role, Actor]
+    imaging: FakeImagingAdapters
 
     def rebuild(self, machine: MachineConfig) -> Services:
         self.services = build_services(
@@ -42,6 +44,7 @@ class World:
             clock=self.clock,
             workstation_id=WS,
             machine=machine,
+            **self.imaging.kwargs(),
         )
         return self.services
 
@@ -51,6 +54,7 @@ def make_world(machine: MachineConfig | None = None) -> World:
     db = FakeDatabase(clock)
     hasher = FakePasswordHasher()
     policy = FakePasswordPolicy()
+    imaging = FakeImagingAdapters()
     services = build_services(
         uow_factory=db,
         hasher=hasher,
@@ -58,6 +62,7 @@ def make_world(machine: MachineConfig | None = None) -> World:
         clock=clock,
         workstation_id=WS,
         machine=machine or MachineConfig.empty(),
+        **imaging.kwargs(),
     )
     manager = services.clinic.setup_clinic(
         ClinicId("clinic-1"),
@@ -76,7 +81,7 @@ def make_world(machine: MachineConfig | None = None) -> World:
     ):
         user = services.users.add_user(manager, username, full, role, PASSWORDS[role])
         actors[role] = Actor(user.id, user.username, user.role, WS)
-    return World(db, clock, hasher, policy, services, actors)
+    return World(db, clock, hasher, policy, services, actors, imaging)
 
 
 @pytest.fixture

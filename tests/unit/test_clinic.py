@@ -12,6 +12,7 @@ from dermai_desktop.domain.roles import Role
 from dermai_desktop.security.passwords import Argon2PasswordHasher, ZxcvbnPasswordPolicy
 from dermai_desktop.services.registry import Services, build_services
 from tests.fakes import FakeClock, FakeDatabase, FakePasswordHasher, FakePasswordPolicy
+from tests.fakes_imaging import fake_image_adapters
 from tests.unit.conftest import NEW_PASSWORD, WS, World
 
 
@@ -25,6 +26,7 @@ def _fresh() -> tuple[FakeDatabase, Services]:
         clock=clock,
         workstation_id=WS,
         machine=MachineConfig.empty(),
+        **fake_image_adapters(),
     )
     return db, services
 
@@ -98,6 +100,7 @@ def test_real_password_adapters_work_through_the_services() -> None:
         clock=clock,
         workstation_id=WS,
         machine=MachineConfig.empty(),
+        **fake_image_adapters(),
     )
     with pytest.raises(WeakPassword, match="close to your name"):
         services.clinic.setup_clinic(

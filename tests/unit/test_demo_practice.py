@@ -36,6 +36,7 @@ def _build(patients: int, seed: int = 7) -> tuple[PracticeStats, object, object]
         clock=clock,
         workstation_id=WS,
         machine=MachineConfig.empty(),
+        **world.imaging.kwargs(),
     )
     builder = PracticeBuilder(services, clock, lambda: None, staff, seed=seed, now=NOW)
     # The fakes copy their state per unit of work: a short diary keeps this test fast.

@@ -12,11 +12,14 @@ from dermai_desktop.domain.audit import AuditAction, AuditOutcome
 from dermai_desktop.domain.chart_lists import TemplateDraft
 from dermai_desktop.domain.errors import PermissionDenied
 from dermai_desktop.domain.ids import NoteId, PatientId
+from dermai_desktop.domain.imaging import Modality
+from dermai_desktop.domain.lesions import BodyPoint, BodyView, LesionDraft
 from dermai_desktop.domain.roles import PERMISSIONS, Operation, Role, is_allowed
 from dermai_desktop.domain.scheduling import BookingRequest, Holiday
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.dto import NoteText
 from tests.fakes import T0
+from tests.fakes_imaging import fake_image
 from tests.unit.conftest import World, draft, make_world
 
 Call = Callable[[World, Actor], object]
@@ -50,6 +53,16 @@ def _book(w: World, actor: Actor) -> object:
         _patient(w), w.actors[Role.DERMATOLOGIST].user_id, T0 + timedelta(days=3), "follow_up"
     )
     return w.services.schedule.book(actor, request)
+
+
+def _import_image(w: World, actor: Actor) -> object:
+    derm = w.actors[Role.DERMATOLOGIST]
+    lesion = w.services.lesions.add(
+        derm,
+        _patient(w),
+        LesionDraft("L1", "Left shoulder", BodyPoint(BodyView.BACK, 0.3, 0.2), T0.date()),
+    )
+    return w.services.images.import_bytes(actor, lesion.id, fake_image(), Modality.CLOSE_UP)
 
 
 def _maintain(w: World, actor: Actor) -> object:
@@ -89,6 +102,9 @@ CALLS: dict[Operation, Call] = {
     Operation.TEMPLATES_MANAGE: lambda w, a: w.services.templates.create_template(
         a, TemplateDraft("Mohs follow-up", subjective="Wound healing:")
     ),
+    Operation.IMAGE_VIEW: lambda w, a: w.services.images.patient_images(a, _patient(w)),
+    Operation.IMAGE_EDIT: _import_image,
+    Operation.IMAGE_EXPORT: lambda w, a: w.services.images.report_data(a, _patient(w), []),
 }
 
 

@@ -1,0 +1,1 @@
+"""Printed and exported documents: the lesion report."""
