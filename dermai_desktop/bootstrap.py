@@ -31,6 +31,7 @@ from dermai_desktop.domain.users import system_actor
 from dermai_desktop.imaging import (
     EncryptedBlobStore,
     FileImageExporter,
+    FolderWatch,
     PillowDecoder,
     PillowIngestor,
 )
@@ -114,6 +115,7 @@ class ImageAdapters:
             "image_ingestor": self.ingestor,
             "image_decoder": self.decoder,
             "image_exporter": self.exporter,
+            "folder_watch_factory": FolderWatch,
         }
 
 

@@ -39,6 +39,8 @@ from dermai_desktop.services.imaging_dto import ExportOutcome, ImportResult
 from dermai_desktop.services.imaging_export import ConsentRefused, ImageExportOps, load_image
 from dermai_desktop.services.imaging_ports import (
     DecodedImage,
+    FolderWatch,
+    FolderWatchFactory,
     ImageDecoder,
     ImageExporter,
     ImageIngestor,
@@ -72,6 +74,7 @@ class ImageService(ImageExportOps):
         exporter: ImageExporter,
         *,
         settings: SettingsService | None = None,
+        folder_watch_factory: FolderWatchFactory | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -80,9 +83,21 @@ class ImageService(ImageExportOps):
         self._decoder = decoder
         self._exporter = exporter
         self._settings = settings
+        self._folder_watch_factory = folder_watch_factory
         self._gate = Gatekeeper(uow_factory, clock)
 
     # --- getting images in -----------------------------------------------------------------
+
+    @property
+    def can_watch_folders(self) -> bool:
+        return self._folder_watch_factory is not None
+
+    def watch_folder(self, actor: Actor, folder: Path) -> FolderWatch:
+        """Start watching a camera's export folder; its new photos are offered for import."""
+        self._gate.require(actor, Operation.IMAGE_EDIT, entity_type="image")
+        if self._folder_watch_factory is None:
+            raise ValidationFailed("Watching a folder is not available on this workstation.")
+        return self._folder_watch_factory(folder)
 
     def import_files(
         self,

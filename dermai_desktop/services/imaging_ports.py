@@ -162,6 +162,20 @@ class ImageExporter(Protocol):
         ...
 
 
+class FolderWatch(Protocol):
+    """A camera or dermatoscope export folder polled for newly settled photos."""
+
+    folder: Path
+
+    def scan(self) -> list[Path]:
+        """New image files that stopped changing since the previous scan, each offered once."""
+        ...
+
+
+class FolderWatchFactory(Protocol):
+    def __call__(self, folder: Path) -> FolderWatch: ...
+
+
 class KeyFactory(Protocol):
     def __call__(self) -> bytes:
         """A new random 32-byte key."""
@@ -171,6 +185,8 @@ class KeyFactory(Protocol):
 __all__ = [
     "DecodedImage",
     "ExportItem",
+    "FolderWatch",
+    "FolderWatchFactory",
     "ImageDecoder",
     "ImageExporter",
     "ImageIngestor",

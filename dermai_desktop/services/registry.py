@@ -14,6 +14,7 @@ from dermai_desktop.services.clinic import ClinicService
 from dermai_desktop.services.diagnoses import DiagnosisCatalog
 from dermai_desktop.services.imaging import ImageService
 from dermai_desktop.services.imaging_ports import (
+    FolderWatchFactory,
     ImageDecoder,
     ImageExporter,
     ImageIngestor,
@@ -61,6 +62,7 @@ def build_services(
     image_ingestor: ImageIngestor,
     image_decoder: ImageDecoder,
     image_exporter: ImageExporter,
+    folder_watch_factory: FolderWatchFactory | None = None,
 ) -> Services:
     """Wire every service to the same adapters; app.py and cli.py call this once."""
     settings = SettingsService(uow_factory, clock, machine)
@@ -87,6 +89,7 @@ def build_services(
             image_decoder,
             image_exporter,
             settings=settings,
+            folder_watch_factory=folder_watch_factory,
         ),
     )
 

@@ -21,7 +21,9 @@ from dermai_desktop.domain.imaging import (
     AnnotationKind,
     Calibration,
     CalibrationSource,
+    ConsentScope,
     MeasureKind,
+    Modality,
 )
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.overlay_items import AreaItem, RulerItem, TextItem
@@ -178,6 +180,25 @@ def test_device_field_of_view_calibration(
     assert stored is not None
     assert stored.source is CalibrationSource.DEVICE_DEFAULT
     assert stored.mm_per_pixel == pytest.approx(0.04)
+
+
+def test_modality_and_consent_are_edited_in_the_image_panel(
+    qtbot: QtBot, source: MemoryImageSource, open_viewer: Callable[..., ViewerWindow]
+) -> None:
+    image = source.add_file(fullres_images()[4])
+    window = open_viewer(image.id)
+    facts = window.facts
+    assert facts.consent.isEnabled()
+    assert facts.consent.currentData() == image.consent.value
+    with qtbot.waitSignal(window.image_changed, timeout=WAIT_MS):
+        facts.consent.setCurrentIndex(facts.consent.findData(ConsentScope.TEACHING.value))
+        facts.consent.activated.emit(facts.consent.currentIndex())
+    assert source.get(image.id).consent is ConsentScope.TEACHING
+    with qtbot.waitSignal(window.image_changed, timeout=WAIT_MS):
+        facts.modality.setCurrentIndex(facts.modality.findData(Modality.CLOSE_UP.value))
+        facts.modality.activated.emit(facts.modality.currentIndex())
+    assert source.get(image.id).modality is Modality.CLOSE_UP
+    assert "Teaching" in window.info_label.text()
 
 
 def test_annotations_are_saved_as_vectors_and_shown_again(

@@ -143,6 +143,16 @@ class MemoryImageSource:
     ) -> LesionImage:
         return self._change(image_id, expected_version, alignment=alignment)
 
+    def set_modality(
+        self, actor: Actor, image_id: ImageId, modality: Modality, expected_version: int
+    ) -> LesionImage:
+        return self._change(image_id, expected_version, modality=modality)
+
+    def set_consent(
+        self, actor: Actor, image_id: ImageId, scope: ConsentScope, expected_version: int
+    ) -> LesionImage:
+        return self._change(image_id, expected_version, consent=scope)
+
 
 def jpeg_bytes(rgb: np.ndarray) -> bytes:
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from dermai_desktop.domain.patients import Patient
 from dermai_desktop.services.dto import Chart
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.lesion_intake import FolderWatchFactory
+from dermai_desktop.ui.screens.lesion_windows import LesionWindows
 from dermai_desktop.ui.screens.lesions_panel import LesionsPanel
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
@@ -120,6 +121,7 @@ class ChartScreen(QWidget):
     compare_images_requested = Signal(list)
     growth_requested = Signal(str)
     lesion_report_requested = Signal(list)
+    image_export_requested = Signal(list)
 
     SHORTCUTS = (
         ("Ctrl+S", "Save the draft note now (it also saves by itself)"),
@@ -188,6 +190,17 @@ class ChartScreen(QWidget):
         self.banner.close_clicked.connect(self.close_chart)
         self.banner.book_follow_up_clicked.connect(self._book)
         self.summary.goto.connect(self.show_tab)
+        self.lesion_windows = self._lesion_windows()
+
+    def _lesion_windows(self) -> LesionWindows:
+        """The Lesions tab's viewer, comparison, growth chart, report and export windows."""
+        windows = LesionWindows(self._session, self._tasks, lambda: self.patient_id, self)
+        self.view_image_requested.connect(windows.open_viewer)
+        self.compare_images_requested.connect(windows.open_compare)
+        self.growth_requested.connect(windows.open_growth)
+        self.lesion_report_requested.connect(windows.ask_report)
+        self.image_export_requested.connect(windows.open_export)
+        return windows
 
     # --- panels, built on first use ------------------------------------------------------
 
@@ -259,6 +272,7 @@ class ChartScreen(QWidget):
         lesions.compare_requested.connect(lambda ids: emit(self.compare_images_requested, ids))
         lesions.growth_requested.connect(lambda lid: emit(self.growth_requested, lid))
         lesions.report_requested.connect(lambda ids: emit(self.lesion_report_requested, ids))
+        lesions.export_requested.connect(lambda ids: emit(self.image_export_requested, ids))
         if self.data is not None and self.data.chart is not None and self.patient_id is not None:
             lesions.set_patient(str(self.patient_id))
         return lesions
@@ -319,6 +333,8 @@ class ChartScreen(QWidget):
     def about_to_close(self) -> None:
         """Called by the shell before the tab goes: nothing typed is lost."""
         self.save()
+        # Viewer windows may hold unsaved measurements: each asks before it closes.
+        self.lesion_windows.close_all()
 
     def close_chart(self) -> None:
         self.about_to_close()

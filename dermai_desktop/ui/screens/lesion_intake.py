@@ -104,6 +104,14 @@ class OfferBar(QFrame):
         self.show()
 
 
+def _service_folder_watch(session: Session) -> FolderWatchFactory | None:
+    """The workstation's own folder watching, through the image service (None if it has none)."""
+    images = session.services.images
+    if not getattr(images, "can_watch_folders", False):
+        return None
+    return lambda folder: images.watch_folder(session.actor, folder)
+
+
 class ImageIntake(QObject):
     """Runs imports for the panel and tells it how they went.
 
@@ -126,7 +134,7 @@ class ImageIntake(QObject):
     ) -> None:
         super().__init__(parent)
         self._session, self._tasks = session, tasks
-        self._factory = folder_watch_factory
+        self._factory = folder_watch_factory or _service_folder_watch(session)
         self.watch: FolderWatchLike | None = None
         self.folder: Path | None = None
         self.offered: list[Path] = []

@@ -78,6 +78,7 @@ class LesionsPanel(QWidget):
     compare_requested = Signal(list)
     growth_requested = Signal(str)
     report_requested = Signal(list)
+    export_requested = Signal(list)
     changed = Signal()
 
     def __init__(  # noqa: PLR0915 - one linear layout
@@ -197,6 +198,7 @@ class LesionsPanel(QWidget):
         self.strip.view_requested.connect(lambda image_id: emit(self.view_requested, image_id))
         self.strip.compare_requested.connect(lambda ids: emit(self.compare_requested, ids))
         self.strip.growth_requested.connect(self._growth)
+        self.strip.export_requested.connect(lambda ids: emit(self.export_requested, ids))
         self.strip.import_requested.connect(self.import_dialog)
         self.strip.files_dropped.connect(self._dropped_on_strip)
         self.report_button.clicked.connect(self._report)
@@ -234,7 +236,10 @@ class LesionsPanel(QWidget):
         self.stack.setCurrentWidget(self.body)
         self.consent.setCurrentIndex(max(0, self.consent.findData(ConsentScope(consent).value)))
         self.consent.setEnabled(self._editable)
-        keep = select or self.current_lesion_id()
+        # With nothing chosen yet, show the first lesion: its photos are what the
+        # dermatologist came to this tab for.
+        first = str(self.lesions[0].id) if self.lesions else None
+        keep = select or self.current_lesion_id() or first
         self.map.set_markers(
             [MapMarker(str(x.id), x.label, x.status, x.position, x.site) for x in self.lesions]
         )

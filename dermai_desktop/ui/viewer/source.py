@@ -20,8 +20,10 @@ from dermai_desktop.domain.ids import ImageId, LesionId
 from dermai_desktop.domain.imaging import (
     Alignment,
     Calibration,
+    ConsentScope,
     GrowthPoint,
     LesionImage,
+    Modality,
     Overlay,
 )
 from dermai_desktop.domain.users import Actor
@@ -54,6 +56,12 @@ class ImageSource(Protocol):
         image_id: ImageId,
         alignment: Alignment | None,
         expected_version: int,
+    ) -> LesionImage: ...
+    def set_modality(
+        self, actor: Actor, image_id: ImageId, modality: Modality, expected_version: int
+    ) -> LesionImage: ...
+    def set_consent(
+        self, actor: Actor, image_id: ImageId, scope: ConsentScope, expected_version: int
     ) -> LesionImage: ...
     def growth(self, actor: Actor, lesion_id: LesionId) -> list[GrowthPoint]: ...
 

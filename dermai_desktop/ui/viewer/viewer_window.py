@@ -23,13 +23,20 @@ from PySide6.QtWidgets import (
 )
 
 from dermai_desktop.domain.ids import ImageId
-from dermai_desktop.domain.imaging import Calibration, CalibrationSource, LesionImage, Point
+from dermai_desktop.domain.imaging import (
+    Calibration,
+    ConsentScope,
+    LesionImage,
+    Modality,
+    Point,
+)
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.calibration_dialog import CalibrationDialog
 from dermai_desktop.ui.viewer.drawing import DrawingCanvas
+from dermai_desktop.ui.viewer.image_facts import ImageFacts, calibration_text
 from dermai_desktop.ui.viewer.overlay_items import TextItem
 from dermai_desktop.ui.viewer.source import (
     Adjustment,
@@ -50,13 +57,6 @@ from dermai_desktop.ui.viewer.tools import (
 ICON_COLOUR = "#d5e0e6"
 BRIGHTNESS_STEP = 10
 CONTRAST_STEP = 0.1
-
-
-def calibration_text(calibration: Calibration | None) -> str:
-    if calibration is None:
-        return "Not calibrated — sizes in pixels"
-    how = "ruler" if calibration.source is CalibrationSource.RULER else "device field of view"
-    return f"{calibration.mm_per_pixel:.4f} mm/px ({how})"
 
 
 class ViewerWindow(QMainWindow):
@@ -197,10 +197,9 @@ class ViewerWindow(QMainWindow):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(14, 14, 14, 14)
         layout.setSpacing(6)
-        self.facts = QLabel(panel)
-        self.facts.setObjectName("viewerFacts")
-        self.facts.setWordWrap(True)
-        self.facts.setTextFormat(Qt.TextFormat.RichText)
+        self.facts = ImageFacts(panel)
+        self.facts.modality_chosen.connect(self.change_modality)
+        self.facts.consent_chosen.connect(self.change_consent)
         self.device_button = QPushButton("Calibrate from device…", panel)
         self.device_button.setToolTip(
             "Use the capture device's field of view (mm across the image)"
@@ -305,21 +304,22 @@ class ViewerWindow(QMainWindow):
         self.setWindowTitle(f"Lesion image — {taken}")
         self.calibration_label.setText(calibration_text(image.calibration))
         self.info_label.setText(f"{image.modality.label} · {image.consent.label} · {taken}")
-        rows = [
-            ("Modality", image.modality.label),
-            ("Taken", taken),
-            ("Consent", image.consent.label),
-            ("Size", f"{image.width} × {image.height} px"),
-            ("Calibration", calibration_text(image.calibration)),
-        ]
-        self.facts.setText(
-            "<table cellspacing='3'>"
-            + "".join(
-                f"<tr><td style='color:#8fa3ae;padding-right:8px'>{k}</td><td>{v}</td></tr>"
-                for k, v in rows
-            )
-            + "</table>"
-        )
+        self.facts.show_image(image)
+        self.facts.set_editable(True)
+
+    def change_modality(self, value: str) -> None:
+        modality = Modality(value)
+        if self.image is None or modality is self.image.modality:
+            return
+        source, actor, image_id = self._source, self._actor, self._image_id
+        self._write(lambda version: source.set_modality(actor, image_id, modality, version))
+
+    def change_consent(self, value: str) -> None:
+        scope = ConsentScope(value)
+        if self.image is None or scope is self.image.consent:
+            return
+        source, actor, image_id = self._source, self._actor, self._image_id
+        self._write(lambda version: source.set_consent(actor, image_id, scope, version))
 
     # --- tools and adjustments ------------------------------------------------------------
 
@@ -457,6 +457,8 @@ class ViewerWindow(QMainWindow):
         self._writing = False
         self._writes.clear()
         self.dirty = True
+        if self.image is not None:  # show what is really stored, not the refused choice
+            self.facts.show_image(self.image)
         self._close_after_save = False
         self.loading_label.setText("Not saved")
         self._tasks.report(exc)

@@ -88,6 +88,7 @@ class ImageStrip(QWidget):
     view_requested = Signal(str)
     compare_requested = Signal(list)
     growth_requested = Signal()
+    export_requested = Signal(list)
     import_requested = Signal()
     files_dropped = Signal(list)
 
@@ -111,7 +112,19 @@ class ImageStrip(QWidget):
         self.compare_button.clicked.connect(self._compare)
         self.growth_button = button("Growth chart")
         self.growth_button.clicked.connect(lambda: emit(self.growth_requested))
-        for widget in (self.open_button, self.compare_button, self.growth_button):
+        self.export_button = button("Export…")
+        self.export_button.setToolTip(
+            "Export the selected images (or all of this lesion's) for a referral, or as DICOM"
+        )
+        self.export_button.clicked.connect(
+            lambda: emit(self.export_requested, self.selected_ids() or self.image_ids())
+        )
+        for widget in (
+            self.open_button,
+            self.compare_button,
+            self.growth_button,
+            self.export_button,
+        ):
             head.addWidget(widget)
         layout.addLayout(head)
 
@@ -229,6 +242,7 @@ class ImageStrip(QWidget):
         self.open_button.setEnabled(count > 0)
         self.compare_button.setEnabled(count > 1 and len(self.selected_ids()) <= 4)
         self.growth_button.setEnabled(count > 0)
+        self.export_button.setEnabled(count > 0)
 
 
 __all__ = ["IMAGE_SUFFIXES", "ImageStrip", "dropped_files"]
