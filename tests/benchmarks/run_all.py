@@ -23,6 +23,7 @@ from tests.benchmarks import (
     test_bench_orm_workload,
     test_bench_patient_search,
     test_bench_schedule_week,
+    test_bench_viewer_first_paint,
 )
 from tests.benchmarks._common import RESULTS_DIR
 
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     test_bench_schedule_week.NAME: test_bench_schedule_week.run,
     test_bench_patient_search.NAME: test_bench_patient_search.run,
     test_bench_imaging.NAME: test_bench_imaging.run,
+    test_bench_viewer_first_paint.NAME: test_bench_viewer_first_paint.run,
 }
 
 
@@ -162,6 +164,16 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
                 f"p95 {imaging['ingest']['p95_ms']:.0f} ms + "
                 f"{imaging['store_put']['p95_ms']:.0f} ms; "
                 f"24 real photos: {imaging['import_24_photos']['images_per_s']:.0f} photos/s",
+            )
+        )
+    if viewer := results.get("viewer_first_paint"):
+        rows.append(
+            (
+                "Viewer: open a 24 MP JPEG to the first painted frame",
+                f"**{viewer['median_ms']:.0f} ms** (p95 {viewer['p95_ms']:.0f} ms)",
+                f"goal <= {viewer['goal_ms']:.0f} ms; {viewer['image_px']} from the encrypted "
+                f"store through the real services; full resolution on screen after "
+                f"{viewer['full_resolution_median_ms']:.0f} ms",
             )
         )
     machine = next(iter(results.values()), {}).get("machine", {})

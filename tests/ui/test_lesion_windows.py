@@ -8,6 +8,7 @@ right images, and that closing the chart closes them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from dermai_desktop.domain.audit import AuditAction
+from dermai_desktop.domain.ids import ImageId, LesionId, PatientId
+from dermai_desktop.domain.imaging import ConsentScope, LesionImage, Modality
 from dermai_desktop.services.startup import ClinicGate
 from dermai_desktop.ui.screens.chart_screen import ChartScreen
 from dermai_desktop.ui.screens.image_export_dialog import ImageExportDialog
@@ -23,6 +26,7 @@ from dermai_desktop.ui.screens.lesions_panel import LesionsPanel
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.compare_window import CompareWindow
 from dermai_desktop.ui.viewer.viewer_window import ViewerWindow
+from dermai_desktop.ui.widgets.image_strip import last_visit_pair
 from tests.ui.chart_support import WAIT_MS, open_chart, session_for
 from tests.ui.lesion_report_support import Seeded, seed_patient_with_lesions
 
@@ -112,3 +116,35 @@ def test_export_button_opens_the_export_dialog_with_the_lesions_images(
     assert isinstance(dialog, ImageExportDialog)
     assert dialog._preselect == set(seeded.image_ids[:3])
     dialog.close()
+
+
+def _image(image_id: str, day: int, modality: Modality) -> LesionImage:
+    taken = datetime(2026, 3, day, 10, 0, tzinfo=UTC)
+    return LesionImage(
+        id=ImageId(image_id),
+        patient_id=PatientId("p"),
+        lesion_id=LesionId("l"),
+        sha256="0" * 64,
+        media_type="image/jpeg",
+        width=600,
+        height=450,
+        byte_size=1,
+        modality=modality,
+        captured_at=taken,
+        imported_at=taken,
+        consent=ConsentScope.CARE_ONLY,
+    )
+
+
+def test_compare_with_nothing_selected_takes_the_previous_visit_not_the_same_day() -> None:
+    polarised, plain = Modality.DERMOSCOPIC_POLARISED, Modality.DERMOSCOPIC_NON_POLARISED
+    images = [
+        _image("march-1-pd", 1, polarised),
+        _image("march-1-npd", 1, plain),
+        _image("march-9-pd", 9, polarised),
+        _image("march-9-npd", 9, plain),
+    ]
+    # The newest is the non-polarised photo of 9 March: compare it with 1 March's.
+    assert last_visit_pair(images) == ["march-1-npd", "march-9-npd"]
+    assert last_visit_pair(images[:2]) == ["march-1-pd", "march-1-npd"]  # one visit only
+    assert last_visit_pair(images[:1]) == []

@@ -2,17 +2,18 @@
 
 Every service call runs through the TaskRunner. Refusals are shown in plain
 words in the panel (a role without chart access never gets here, but a panel
-that is refused still says why rather than failing).
+that is refused still says why rather than failing). The image strip and the
+ways images come in (chooser, drop, paste, watched folder) are the
+``LesionImages`` mixin in ``lesions_images``.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from dermai_desktop.domain.errors import ExpectedError, PermissionDenied
-from dermai_desktop.domain.ids import LesionId, PatientId
+from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.imaging import ConsentScope
 from dermai_desktop.domain.lesions import BodyPoint, Lesion, LesionDraft
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.lesion_intake import FolderWatchFactory, ImageIntake, OfferBar
+from dermai_desktop.ui.screens.lesions_images import LesionImages, load_thumbnails
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
@@ -50,20 +52,7 @@ def next_label(lesions: list[Lesion]) -> str:
     return f"L{max(numbers, default=0) + 1}"
 
 
-def load_thumbnails(session: Session, lesion_id: str) -> list[tuple[Any, QImage | None]]:
-    """A lesion's images with decoded thumbnails (runs on the database thread)."""
-    images, actor = session.services.images, session.actor
-    found: list[tuple[Any, QImage | None]] = []
-    for image in images.images(actor, LesionId(lesion_id)):
-        try:
-            thumb: QImage | None = QImage.fromData(images.thumbnail(actor, image.id))
-        except ExpectedError:
-            thumb = None  # shown as a titled tile; the viewer says what is wrong
-        found.append((image, thumb))
-    return found
-
-
-class LesionsPanel(QWidget):
+class LesionsPanel(LesionImages):
     """One patient's lesions. Build it, then ``set_patient(patient_id)``.
 
     Signals:
@@ -94,7 +83,6 @@ class LesionsPanel(QWidget):
         self._session, self._tasks = session, tasks
         self.patient_id: PatientId | None = None
         self.lesions: list[Lesion] = []
-        self._strip_generation = 0
         self._editable = session.may(Operation.CHART_EDIT)
         self.intake = ImageIntake(session, tasks, folder_watch_factory, self)
 
@@ -281,25 +269,6 @@ class LesionsPanel(QWidget):
         self._load_images(str(lesion.id))
         self._show_offer()
 
-    def _load_images(self, lesion_id: str) -> None:
-        if not self._session.may(Operation.IMAGE_VIEW):
-            self.strip.set_images([])
-            return
-        self._strip_generation += 1
-        generation, session = self._strip_generation, self._session
-        self.strip.show_loading()
-
-        def shown(images: list[tuple[Any, QImage | None]]) -> None:
-            if generation == self._strip_generation:  # a later selection wins
-                self.strip.set_images(images)
-
-        self._tasks.run(
-            lambda: load_thumbnails(session, lesion_id),
-            on_success=shown,
-            on_error=self._failed,
-            owner=self,
-        )
-
     # --- adding, editing, moving ---------------------------------------------------------------
 
     def start_placing(self) -> None:
@@ -386,82 +355,6 @@ class LesionsPanel(QWidget):
             on_error=refused,
             owner=self,
         )
-
-    # --- images in ---------------------------------------------------------------------------
-
-    def _target(self, lesion_id: str | None = None) -> Lesion | None:
-        lesion = self.lesion(lesion_id or self.current_lesion_id())
-        if lesion is None:
-            self.status.show_info("Select a lesion first; images are filed under a lesion.")
-        return lesion
-
-    def import_dialog(self) -> None:
-        lesion = self._target()
-        if lesion is None:
-            return
-        paths = self.intake.file_chooser(self)
-        self.intake.import_files(str(lesion.id), lesion.label, paths, self.strip.chosen_modality())
-
-    def _dropped_on_strip(self, paths: list[Path]) -> None:
-        lesion = self._target()
-        if lesion is not None:
-            self.intake.import_files(
-                str(lesion.id), lesion.label, paths, self.strip.chosen_modality()
-            )
-
-    def _dropped_on_lesion(self, lesion_id: str, paths: list[Path]) -> None:
-        lesion = self._target(lesion_id)
-        if lesion is not None:
-            self._select(lesion_id)
-            self.intake.import_files(
-                str(lesion.id), lesion.label, paths, self.strip.chosen_modality()
-            )
-
-    def paste(self) -> None:
-        lesion = self._target()
-        if lesion is None:
-            return
-        reason = self.intake.paste(str(lesion.id), lesion.label, self.strip.chosen_modality())
-        if reason:
-            self.status.show_info(reason)
-
-    def _imported(self, lesion_id: str, ok: bool, text: str) -> None:
-        if ok:
-            self.status.show_success(text)
-        else:
-            self.status.show_error(text)
-        if lesion_id == self.current_lesion_id():
-            self._load_images(lesion_id)
-        emit(self.changed)
-
-    # --- watched folder ----------------------------------------------------------------------
-
-    def _toggle_watch(self) -> None:
-        if self.intake.watch is not None:
-            self.intake.stop_watching()
-            self.watch_button.setText("Watch folder…")
-            self.watch_label.setText("")
-            return
-        folder = self.intake.folder_chooser(self)
-        if folder is None:
-            return
-        self.watch_button.setText("Stop watching")
-        self.watch_label.setText(f"Watching {folder.name}")
-        self.intake.start_watching(folder)
-
-    def _show_offer(self) -> None:
-        if not self.intake.offered or self.intake.folder is None:
-            self.offer_bar.hide()
-            return
-        lesion = self.lesion(self.current_lesion_id())
-        self.offer_bar.offer(
-            len(self.intake.offered), self.intake.folder.name, lesion.label if lesion else None
-        )
-
-    def _assign_offer(self) -> None:
-        lesion = self._target()
-        if lesion is not None:
-            self.intake.assign(str(lesion.id), lesion.label, self.strip.chosen_modality())
 
     # --- other actions --------------------------------------------------------------------------
 

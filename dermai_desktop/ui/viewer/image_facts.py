@@ -61,8 +61,11 @@ class ImageFacts(QWidget):
         )
         for scope in ConsentScope:
             self.consent.addItem(scope.label, scope.value)
-        form.addRow("Modality", self.modality)
-        form.addRow("Consent", self.consent)
+        for text, combo in (("Modality", self.modality), ("Consent", self.consent)):
+            label = QLabel(text, self)
+            label.setObjectName("viewerMuted")  # the viewer is always dark
+            label.setBuddy(combo)
+            form.addRow(label, combo)
         layout.addLayout(form)
         self.modality.activated.connect(
             lambda _i: emit(self.modality_chosen, str(self.modality.currentData()))
@@ -93,6 +96,8 @@ class ImageFacts(QWidget):
             )
             + "</table>"
         )
+        # A rich-text label inside the side bar does not grow for wrapped lines by itself.
+        self.table.setMinimumHeight(self.table.heightForWidth(max(self.width(), 262)))
         self.modality.setCurrentIndex(self.modality.findData(image.modality.value))
         self.consent.setCurrentIndex(self.consent.findData(image.consent.value))
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QInputDialog,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -31,7 +29,6 @@ from dermai_desktop.domain.imaging import (
     Point,
 )
 from dermai_desktop.domain.users import Actor
-from dermai_desktop.ui import theme
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.calibration_dialog import CalibrationDialog
@@ -46,17 +43,8 @@ from dermai_desktop.ui.viewer.source import (
     open_full,
     open_preview,
 )
-from dermai_desktop.ui.viewer.tools import (
-    COMMANDS,
-    ShortcutSheet,
-    Tool,
-    remember_tool,
-    remembered_tool,
-)
-
-ICON_COLOUR = "#d5e0e6"
-BRIGHTNESS_STEP = 10
-CONTRAST_STEP = 0.1
+from dermai_desktop.ui.viewer.tools import ShortcutSheet, Tool, remember_tool, remembered_tool
+from dermai_desktop.ui.viewer.viewer_toolbar import ViewerToolbar
 
 
 class ViewerWindow(QMainWindow):
@@ -97,8 +85,6 @@ class ViewerWindow(QMainWindow):
         self.text_dialog: QInputDialog | None = None
         self.unsaved_box: QMessageBox | None = None
         self.canvas = DrawingCanvas(tasks, self)
-        self.actions_by_name: dict[str, QAction] = {}
-        self.tool_actions: dict[Tool, QAction] = {}
         self._build_toolbar()
         self._build_panel()
         self._build_status()
@@ -109,87 +95,19 @@ class ViewerWindow(QMainWindow):
 
     # --- building -------------------------------------------------------------------------
 
-    def _action(self, name: str, text: str, keys: tuple[str, ...], icon_name: str) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(f"viewerAction_{name}")
-        if icon_name:
-            action.setIcon(theme.icon(icon_name, ICON_COLOUR))
-        action.setShortcuts([QKeySequence(key) for key in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setToolTip(f"{text}  ({' / '.join(keys)})")
-        self.addAction(action)
-        self.actions_by_name[name] = action
-        return action
-
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Viewer tools", self)
-        bar.setObjectName("viewerToolbar")
-        bar.setMovable(False)
-        bar.setIconSize(QSize(22, 22))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        group = QActionGroup(self)
-        for tool in Tool:
-            action = self._action(tool.value, tool.label, (tool.shortcut,), tool.icon_name)
-            action.setCheckable(True)
-            action.setToolTip(f"{tool.label}  ({tool.shortcut})\n{tool.hint}")
-            action.triggered.connect(lambda _checked=False, tool=tool: self.select_tool(tool))
-            group.addAction(action)
-            bar.addAction(action)
-            self.tool_actions[tool] = action
-        handlers: dict[str, Callable[[], Any]] = {
-            "fit": self.canvas.fit,
-            "actual": self.canvas.actual_size,
-            "zoom_in": lambda: self.canvas.zoom_by(1.25),
-            "zoom_out": lambda: self.canvas.zoom_by(0.8),
-            "rotate_left": lambda: self.canvas.rotate_by(-90),
-            "rotate_right": lambda: self.canvas.rotate_by(90),
-            "flip_h": self.canvas.flip_horizontal,
-            "flip_v": self.canvas.flip_vertical,
-            "brighter": lambda: self.adjust(self.canvas.adjustment.brighter(BRIGHTNESS_STEP)),
-            "darker": lambda: self.adjust(self.canvas.adjustment.brighter(-BRIGHTNESS_STEP)),
-            "more_contrast": lambda: self.adjust(
-                self.canvas.adjustment.more_contrast(CONTRAST_STEP)
-            ),
-            "less_contrast": lambda: self.adjust(
-                self.canvas.adjustment.more_contrast(-CONTRAST_STEP)
-            ),
-            "reset_adjust": lambda: self.adjust(Adjustment()),
-            "delete": self.canvas.layer.remove_selected,
-            "save": self.save,
-            "help": self.show_shortcuts,
-        }
-        on_bar = {
-            "fit",
-            "actual",
-            "zoom_in",
-            "zoom_out",
-            "rotate_left",
-            "rotate_right",
-            "flip_h",
-            "flip_v",
-            "brighter",
-            "more_contrast",
-            "reset_adjust",
-            "delete",
-        }
-        for command in COMMANDS:
-            action = self._action(command.name, command.description, command.keys, command.icon)
-            action.triggered.connect(lambda _checked=False, fn=handlers[command.name]: fn())
-            if command.name in on_bar:
-                if command.name in {"fit", "rotate_left", "brighter", "delete"}:
-                    bar.addSeparator()
-                bar.addAction(action)
-        spacer = QWidget(bar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addAction(self.actions_by_name["help"])
-        self.save_button = QPushButton(theme.icon("viewer-save", "#ffffff"), "Save", bar)
-        self.save_button.setObjectName("viewerSave")
-        self.save_button.setToolTip("Save measurements and annotations  (Ctrl+S)")
-        self.save_button.clicked.connect(self.save)
-        bar.addWidget(self.save_button)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.toolbar = bar
+        toolbar = ViewerToolbar(
+            self,
+            self.canvas,
+            select_tool=self.select_tool,
+            adjust=self.adjust,
+            save=self.save,
+            show_shortcuts=self.show_shortcuts,
+        )
+        self.toolbar = toolbar.bar
+        self.actions_by_name = toolbar.actions_by_name
+        self.tool_actions = toolbar.tool_actions
+        self.save_button = toolbar.save_button
 
     def _build_panel(self) -> None:
         panel = QFrame(self)

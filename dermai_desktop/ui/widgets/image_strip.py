@@ -233,7 +233,7 @@ class ImageStrip(QWidget):
         chosen = self.selected_ids()
         if len(chosen) < 2:
             # Nothing picked: the usual question is "how does it look now against last time".
-            chosen = self.image_ids()[-2:]
+            chosen = last_visit_pair(self._images)
         if len(chosen) >= 2:
             emit(self.compare_requested, chosen[:4])
 
@@ -245,4 +245,20 @@ class ImageStrip(QWidget):
         self.export_button.setEnabled(count > 0)
 
 
-__all__ = ["IMAGE_SUFFIXES", "ImageStrip", "dropped_files"]
+def last_visit_pair(images: list[LesionImage]) -> list[str]:
+    """The newest image and the newest one from an earlier day, same modality if possible.
+
+    Two photos from the same visit (polarised and non-polarised, say) show no
+    change over time, so the earlier one must come from an earlier date.
+    """
+    if len(images) < 2:
+        return []
+    ordered = sorted(images, key=lambda image: (image.taken_on, image.imported_at))
+    latest = ordered[-1]
+    earlier = [image for image in ordered if image.taken_on < latest.taken_on]
+    same_kind = [image for image in earlier if image.modality is latest.modality]
+    previous = (same_kind or earlier or ordered[:-1])[-1]
+    return [str(previous.id), str(latest.id)]
+
+
+__all__ = ["IMAGE_SUFFIXES", "ImageStrip", "dropped_files", "last_visit_pair"]
