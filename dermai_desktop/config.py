@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dermai_desktop.domain.errors import ConfigurationError
+from dermai_desktop.domain.errors import ConfigurationError, ValidationFailed
+from dermai_desktop.domain.imaging import parse_fields_of_view
 from dermai_desktop.domain.roles import Role
 
 SettingType = Literal["bool", "int", "str", "choice"]
@@ -73,10 +74,9 @@ class SettingSpec:
             return value
         if len(value) > MAX_STR_LENGTH:
             raise SettingValueError(f"{self.name} is too long.")
-        if self.name == "clinic.mrn_prefix":
-            _check_mrn_prefix(value)
-        if self.name == "clinic.timezone":
-            _check_timezone(value)
+        extra_check = _TEXT_CHECKS.get(self.name)
+        if extra_check is not None:
+            extra_check(value)
         return value
 
 
@@ -95,6 +95,21 @@ def _check_timezone(value: str) -> None:
             "clinic.timezone must be a time zone name such as Europe/London."
         ) from None
 
+
+def _check_fields_of_view(value: str) -> None:
+    # The same parser the import uses, so a value that saves is a value that works.
+    try:
+        parse_fields_of_view(value)
+    except ValidationFailed as exc:
+        raise SettingValueError(f"imaging.device_fields_of_view: {exc.message}") from None
+
+
+#: Text settings with a format of their own, checked before they are stored.
+_TEXT_CHECKS = {
+    "clinic.mrn_prefix": _check_mrn_prefix,
+    "clinic.timezone": _check_timezone,
+    "imaging.device_fields_of_view": _check_fields_of_view,
+}
 
 _M = Role.MANAGER
 _I = Role.IT_ADMIN
@@ -146,6 +161,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Time zone of the clinic (IANA name); opening hours and the schedule use it.",
         "clinic",
         frozenset({_M}),
+    ),
+    SettingSpec(
+        "imaging.device_fields_of_view",
+        "str",
+        "",
+        "Field of view (mm across the picture) of the clinic's cameras and dermatoscopes, as "
+        "'Make Model = mm' separated by semicolons; '* = mm' covers any other dermatoscope. "
+        "Photos from a listed device are calibrated when imported.",
+        "clinic",
+        frozenset({_M, _I}),
     ),
     # IT may change clinic settings according to the permission matrix; this is the
     # one clinic option that is theirs, so that cell of the matrix is not dead.

@@ -155,6 +155,47 @@ class Calibration:
         return cls(field_width_mm / image_width_px, CalibrationSource.DEVICE_DEFAULT)
 
 
+#: The key in the device table that applies to dermoscopic photos of unlisted devices.
+ANY_DERMATOSCOPE = "*"
+
+
+def parse_fields_of_view(text: str) -> dict[str, float]:
+    """Read "DermLite DL5 = 25; * = 24" into {"dermlite dl5": 25.0, "*": 24.0}.
+
+    Device names are matched case-insensitively against the make and model a
+    camera writes into EXIF. ``*`` stands for any dermatoscope not listed.
+    """
+    table: dict[str, float] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        name, equals, number = part.rpartition("=")
+        device = " ".join(name.split()).lower()
+        if not equals or not device:
+            raise ValidationFailed(f"Write each device as “Make Model = mm”, not “{part.strip()}”.")
+        try:
+            millimetres = float(number.strip().removesuffix("mm").strip())
+        except ValueError:
+            raise ValidationFailed(f"“{number.strip()}” is not a width in millimetres.") from None
+        if not 1.0 <= millimetres <= 500.0:
+            raise ValidationFailed("A device's field of view must be between 1 and 500 mm.")
+        table[device] = millimetres
+    return table
+
+
+def default_calibration(
+    table: dict[str, float], device: str, modality: Modality, width_px: int
+) -> Calibration | None:
+    """The calibration a photo gets at import from its device's known field of view, if any."""
+    name = " ".join(device.split()).lower()
+    millimetres = table.get(name) if name else None
+    if millimetres is None and modality.is_dermoscopic:
+        millimetres = table.get(ANY_DERMATOSCOPE)
+    if millimetres is None or width_px <= 0:
+        return None
+    return Calibration.from_field_of_view(millimetres, width_px)
+
+
 # --- geometry ---------------------------------------------------------------------------
 
 
@@ -403,6 +444,7 @@ def growth_series(images: list[LesionImage]) -> list[GrowthPoint]:
 
 
 __all__ = [
+    "ANY_DERMATOSCOPE",
     "Alignment",
     "Annotation",
     "AnnotationKind",
@@ -417,8 +459,10 @@ __all__ = [
     "Modality",
     "Overlay",
     "Point",
+    "default_calibration",
     "distance",
     "growth_series",
     "longest_diameter",
+    "parse_fields_of_view",
     "polygon_area",
 ]

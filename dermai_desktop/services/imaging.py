@@ -30,7 +30,9 @@ from dermai_desktop.domain.imaging import (
     LesionImage,
     Modality,
     Overlay,
+    default_calibration,
     growth_series,
+    parse_fields_of_view,
 )
 from dermai_desktop.domain.lesions import Lesion
 from dermai_desktop.domain.roles import Operation
@@ -57,6 +59,7 @@ from dermai_desktop.services.settings import SettingsService
 log = logging.getLogger(__name__)
 
 TIMEZONE_SETTING = "clinic.timezone"
+FIELDS_OF_VIEW_SETTING = "imaging.device_fields_of_view"
 THUMBNAIL_SIDE = 256
 DUPLICATE_MESSAGE = "This photo is already on this lesion; it was not added twice."
 
@@ -337,10 +340,24 @@ class ImageService(ImageExportOps):
             captured_at=self._camera_time(uow, prepared.captured_at),
             imported_at=self._clock.now(),
             consent=uow.lesions.standing_consent(lesion.patient_id) or DEFAULT_CONSENT,
-            calibration=calibration,
+            calibration=calibration or self._device_calibration(uow, prepared, Modality(modality)),
             device=prepared.device,
             imported_by=actor.user_id,
         )
+
+    def _device_calibration(
+        self, uow: UnitOfWork, prepared: PreparedImage, modality: Modality
+    ) -> Calibration | None:
+        """A calibration from the capture device's field of view, when the clinic lists it."""
+        if self._settings is None:
+            return None
+        try:
+            table = parse_fields_of_view(self._settings.str_value(FIELDS_OF_VIEW_SETTING, uow=uow))
+        except (ValidationFailed, KeyError, TypeError):
+            # A bad value cannot be saved through the settings screen; one from an old
+            # machine file just means no automatic calibration, never a failed import.
+            return None
+        return default_calibration(table, prepared.device, modality, prepared.width)
 
     def _camera_time(self, uow: UnitOfWork, taken: datetime | None) -> datetime | None:
         """EXIF time is the camera's wall clock without a zone: read it as clinic local time.

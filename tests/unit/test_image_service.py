@@ -420,3 +420,31 @@ def test_only_dermatologists_touch_images(
     assert {e.detail.split(":")[0] for e in denied} == {"image.view", "image.edit", "image.export"}
     assert not list(tmp_path.iterdir())
     assert len(world.db.state.imaging.images) == 1
+
+
+def test_a_listed_device_calibrates_its_photos_at_import(world: World, lesion: Lesion) -> None:
+    manager = world.actors[Role.MANAGER]
+    world.services.settings.change(
+        manager, "imaging.device_fields_of_view", "DermLite DL5 = 25; * = 20"
+    )
+    world.imaging.ingestor.device = "DermLite  dl5"  # spacing and case as a camera writes it
+    listed = _import(world, lesion, "listed")
+    assert listed.calibration is not None
+    assert listed.calibration.source is CalibrationSource.DEVICE_DEFAULT
+    assert listed.calibration.mm_per_pixel == pytest.approx(25 / listed.width)
+
+    world.imaging.ingestor.device = "Some Other Scope"
+    other = _import(world, lesion, "other")  # dermoscopic: the "*" entry applies
+    assert other.calibration is not None
+    assert other.calibration.mm_per_pixel == pytest.approx(20 / other.width)
+
+    overview = _import(world, lesion, "overview", modality=Modality.CLINICAL_OVERVIEW)
+    assert overview.calibration is None  # "*" is for dermatoscopes only
+
+
+def test_a_malformed_device_table_is_refused_with_the_reason(world: World) -> None:
+    manager = world.actors[Role.MANAGER]
+    with pytest.raises(ValidationFailed, match="Make Model = mm"):
+        world.services.settings.change(manager, "imaging.device_fields_of_view", "DermLite 25")
+    with pytest.raises(ValidationFailed, match="between 1 and 500"):
+        world.services.settings.change(manager, "imaging.device_fields_of_view", "X = 0.2")
