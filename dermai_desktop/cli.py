@@ -128,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     selftest = sub.add_parser("self-test", help="check this machine can run DermAI Desktop")
     selftest.add_argument("--json", action="store_true")
+
+    analyze = sub.add_parser(
+        "analyze", help="analyse dermoscopy images with the on-device models (no clinic needed)"
+    )
+    analyze.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per image and line")
+    analyze.add_argument(
+        "--mm-per-pixel", type=float, default=None, help="image scale, for the diameter in mm"
+    )
     return parser
 
 
@@ -201,6 +210,7 @@ def _dispatch(
         "db": _cmd_db,
         "config": _cmd_config,
         "self-test": _cmd_self_test,
+        "analyze": _cmd_analyze,
     }
     return handlers[command](args, paths, machine)
 
@@ -469,6 +479,21 @@ def _cmd_self_test(args: argparse.Namespace, paths: AppPaths, machine: MachineCo
         _keystore_factory(machine),
         as_json=args.json,
         fail=CheckFailed,
+    )
+
+
+def _cmd_analyze(args: argparse.Namespace, paths: AppPaths, machine: MachineConfig) -> int:
+    from dermai_desktop.analysis.cli import run_analyze
+
+    if args.mm_per_pixel is not None and not 0 < args.mm_per_pixel < 10:
+        print("--mm-per-pixel must be a positive scale such as 0.02.", file=sys.stderr)
+        return EXIT_USAGE
+    return run_analyze(
+        args.images,
+        as_json=args.json,
+        mm_per_pixel=args.mm_per_pixel,
+        out=sys.stdout,
+        err=sys.stderr,
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.benchmarks import (
+    test_bench_analysis,
     test_bench_argon2,
     test_bench_chart_open,
     test_bench_cold_start,
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     test_bench_patient_search.NAME: test_bench_patient_search.run,
     test_bench_imaging.NAME: test_bench_imaging.run,
     test_bench_viewer_first_paint.NAME: test_bench_viewer_first_paint.run,
+    test_bench_analysis.NAME: test_bench_analysis.run,
 }
 
 
@@ -174,6 +176,30 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
                 f"goal <= {viewer['goal_ms']:.0f} ms; {viewer['image_px']} from the encrypted "
                 f"store through the real services; full resolution on screen after "
                 f"{viewer['full_resolution_median_ms']:.0f} ms",
+            )
+        )
+    if analysis := results.get("analysis"):
+        classifier, segmenter = analysis["classifier"], analysis["segmenter"]
+        rows.append(
+            (
+                "Lesion analysis: model inference, one thread "
+                f"({analysis['input']} input; classifier / segmenter)",
+                f"{classifier['p50_ms']:.1f} / {segmenter['p50_ms']:.1f} ms",
+                f"p95 {classifier['p95_ms']:.1f} / {segmenter['p95_ms']:.1f} ms; "
+                f"goal <= {analysis['goal_inference_ms']:.0f} ms; batch "
+                f"{analysis['classifier_batch_images_per_s']:.0f} / "
+                f"{analysis['segmenter_batch_images_per_s']:.0f} images/s; models "
+                f"{analysis['total_model_mb']:.1f} MB (goal <= {analysis['goal_total_mb']:.0f} MB)",
+            )
+        )
+        rows.append(
+            (
+                "Lesion analysis: whole Analyze call (decode, quality, segment, ABCD, classify)",
+                f"**{analysis['analyze_600x450']['p50_ms']:.0f} ms** "
+                f"(p95 {analysis['analyze_600x450']['p95_ms']:.0f} ms)",
+                f"24 real 600x450 photos x3; a 24 MP JPEG p50 "
+                f"{analysis['analyze_24mp']['p50_ms']:.0f} ms (p95 "
+                f"{analysis['analyze_24mp']['p95_ms']:.0f} ms); goal < 1 s",
             )
         )
     machine = next(iter(results.values()), {}).get("machine", {})

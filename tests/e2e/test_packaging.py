@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import zipfile
@@ -30,8 +32,21 @@ def test_the_wheel_ships_code_migrations_and_resources(tmp_path: Path) -> None:
         "dermai_desktop/resources/icd10/dermatology.csv",
         "dermai_desktop/resources/styles/base.qss",
         "dermai_desktop/resources/icons/logo.svg",
+        "dermai_desktop/analysis/engine.py",
+        "dermai_desktop/models_data/lesion_classifier.onnx",
+        "dermai_desktop/models_data/lesion_classifier.card.json",
+        "dermai_desktop/models_data/lesion_segmenter.onnx",
+        "dermai_desktop/models_data/lesion_segmenter.card.json",
     ):
         assert needed in names, needed
+    # The models travel intact (the engine refuses a file whose SHA-256 differs from its card),
+    # and nothing of the training recipe or its runs comes along.
+    archive = zipfile.ZipFile(wheel)
+    for model in ("lesion_classifier", "lesion_segmenter"):
+        card = json.loads(archive.read(f"dermai_desktop/models_data/{model}.card.json"))
+        shipped = archive.read(f"dermai_desktop/models_data/{card['file']}")
+        assert hashlib.sha256(shipped).hexdigest() == card["sha256"]
+    assert not any(n.startswith("dermai_desktop/models_data/training") for n in names)
     versions = {n for n in names if n.startswith("dermai_desktop/storage/migrations/versions/0")}
     assert len(versions) == len(
         list((ROOT / "dermai_desktop/storage/migrations/versions").glob("0*.py"))
