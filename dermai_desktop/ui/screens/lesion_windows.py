@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from dermai_desktop.domain.ids import ImageId, LesionId, PatientId
 from dermai_desktop.domain.imaging import GrowthPoint
+from dermai_desktop.domain.roles import Operation
 from dermai_desktop.ui.reports.report_actions import LesionReportRunner
 from dermai_desktop.ui.screens.image_export_dialog import ImageExportDialog
 from dermai_desktop.ui.session import Session
@@ -71,8 +72,15 @@ class LesionWindows(QObject):
         if isinstance(existing, ViewerWindow):
             self._raise(existing)
             return existing
+        analysis = (
+            self._session.services.analysis if self._session.may(Operation.ANALYSIS_RUN) else None
+        )
         window = ViewerWindow(
-            self._session.services.images, self._session.actor, self._tasks, ImageId(image_id)
+            self._session.services.images,
+            self._session.actor,
+            self._tasks,
+            ImageId(image_id),
+            analysis=analysis,
         )
         self._keep(key, window)
         window.load()

@@ -29,6 +29,7 @@ from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.imaging import ConsentScope
 from dermai_desktop.domain.lesions import BodyPoint, Lesion, LesionDraft
 from dermai_desktop.domain.roles import Operation
+from dermai_desktop.ui.analysis.lesion_actions import LesionAnalysisActions
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.screens.lesion_intake import FolderWatchFactory, ImageIntake, OfferBar
 from dermai_desktop.ui.screens.lesions_images import LesionImages, load_thumbnails
@@ -134,6 +135,14 @@ class LesionsPanel(LesionImages):
         split.setStretchFactor(1, 0)
         body.addWidget(split, 1)
         self._connect()
+        self.analysis = LesionAnalysisActions(
+            session,
+            tasks,
+            self.strip,
+            self.form,
+            selected=lambda: self.lesion(self.current_lesion_id()),
+            parent=self,
+        )
         paste = QShortcut(QKeySequence.StandardKey.Paste, self)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         paste.activated.connect(self.paste)

@@ -15,13 +15,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from dermai_desktop.domain.errors import ExpectedError
-from dermai_desktop.domain.roles import Role
+from dermai_desktop.domain.roles import Operation, Role
 from dermai_desktop.ui import theme
+from dermai_desktop.ui.analysis.settings_page import AnalysisSettingsPage
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
@@ -154,7 +156,17 @@ class SettingsScreen(QWidget):
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setAccessibleName("Settings list")
-        layout.addWidget(self._scroll, 1)
+        # Clinicians and the manager also get the analysis models' card and validation table.
+        self.analysis_page: AnalysisSettingsPage | None = None
+        self.tabs: QTabWidget | None = None
+        if session.may(Operation.ANALYSIS_RUN) or session.may(Operation.ANALYSIS_VALIDATION):
+            self.analysis_page = AnalysisSettingsPage(session, tasks)
+            self.tabs = QTabWidget()
+            self.tabs.addTab(self._scroll, "Clinic settings")
+            self.tabs.addTab(self.analysis_page, "Lesion analysis")
+            layout.addWidget(self.tabs, 1)
+        else:
+            layout.addWidget(self._scroll, 1)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -165,6 +177,8 @@ class SettingsScreen(QWidget):
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.refresh)
+        if self.tabs is not None:
+            self.tabs.currentChanged.connect(self._tab_changed)
         self._update_buttons()
 
     def refresh(self) -> None:
@@ -250,6 +264,11 @@ class SettingsScreen(QWidget):
         separator.setStyleSheet("color: palette(mid); max-height: 1px; margin: 6px 0;")
         grid.addWidget(separator, row_index + 1, 0, 1, 3)
         return row_index + 2
+
+    def _tab_changed(self, index: int) -> None:
+        # Save and Revert belong to the clinic settings, not to the analysis tab.
+        self.save_button.setVisible(index == 0)
+        self.revert_button.setVisible(index == 0)
 
     def changes(self) -> dict[str, object]:
         return {

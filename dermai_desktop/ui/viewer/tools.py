@@ -93,12 +93,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", ("?", "F1"), "Show this list of shortcuts", "help"),
 )
 
-#: Keys handled by the canvas itself (listed on the sheet so the sheet is complete).
+#: Keys not on the tool bar: the canvas's own and the analysis panel's (so the sheet is complete).
 CANVAS_KEYS: tuple[tuple[str, str], ...] = (
     ("Wheel / pinch", "Zoom about the pointer"),
     ("Middle-button drag", "Pan with any tool"),
     ("Enter / double-click", "Close the area outline being drawn"),
     ("Esc", "Cancel the drawing in progress"),
+    # The analysis panel's own action (dermatologists only; see ui/analysis/analysis_dock).
+    ("Y", "Analyze the image with the on-device model (dermatologists)"),
 )
 
 

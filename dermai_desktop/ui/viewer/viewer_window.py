@@ -29,6 +29,8 @@ from dermai_desktop.domain.imaging import (
     Point,
 )
 from dermai_desktop.domain.users import Actor
+from dermai_desktop.ui.analysis.analysis_dock import AnalysisDock
+from dermai_desktop.ui.analysis.client import AnalysisClient
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.calibration_dialog import CalibrationDialog
@@ -68,6 +70,7 @@ class ViewerWindow(QMainWindow):
         image_id: ImageId,
         *,
         settings: QSettings | None = None,
+        analysis: AnalysisClient | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,6 +91,20 @@ class ViewerWindow(QMainWindow):
         self._build_toolbar()
         self._build_panel()
         self._build_status()
+        # Only for roles that may run the analysis (the caller passes None otherwise).
+        self.analysis_dock = (
+            AnalysisDock.attach(
+                self,
+                analysis,
+                actor,
+                tasks,
+                image_id,
+                toolbar=self.toolbar,
+                before=self.actions_by_name["help"],
+            )
+            if analysis is not None
+            else None
+        )
         self.setCentralWidget(self.canvas)
         self._connect()
         self.select_tool(remembered_tool(self._settings))
@@ -175,6 +192,8 @@ class ViewerWindow(QMainWindow):
         """Open the image: the reduced decode first, the full one right after (both off-thread)."""
         source, actor, image_id = self._source, self._actor, self._image_id
         adjustment = self.canvas.adjustment
+        if self.analysis_dock is not None:
+            self.analysis_dock.load()
         self._tasks.run(
             lambda: open_preview(source, actor, image_id, adjustment),
             on_success=self._opened,

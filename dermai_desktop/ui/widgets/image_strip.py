@@ -83,6 +83,7 @@ class ImageStrip(QWidget):
         growth_requested(): the growth chart of the shown lesion.
         import_requested(): the Import… button.
         files_dropped(list): local paths dropped on the strip.
+        analyze_all_requested(): run the lesion analysis on every image shown.
     """
 
     view_requested = Signal(str)
@@ -91,6 +92,7 @@ class ImageStrip(QWidget):
     export_requested = Signal(list)
     import_requested = Signal()
     files_dropped = Signal(list)
+    analyze_all_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - one layout
         super().__init__(parent)
@@ -119,11 +121,16 @@ class ImageStrip(QWidget):
         self.export_button.clicked.connect(
             lambda: emit(self.export_requested, self.selected_ids() or self.image_ids())
         )
+        self.analyze_button = button("Analyze all", "Analyze all images of this lesion")
+        self.analyze_button.setToolTip("Run the on-device lesion analysis on every image shown")
+        self.analyze_button.clicked.connect(lambda: emit(self.analyze_all_requested))
+        self.analyze_button.hide()  # shown by set_can_analyze for roles that may analyse
         for widget in (
             self.open_button,
             self.compare_button,
             self.growth_button,
             self.export_button,
+            self.analyze_button,
         ):
             head.addWidget(widget)
         layout.addLayout(head)
@@ -221,6 +228,12 @@ class ImageStrip(QWidget):
         self.intake_hint.setVisible(allowed)
         self.thumbs.setAcceptDrops(allowed)
 
+    def set_can_analyze(self, allowed: bool) -> None:
+        self.analyze_button.setVisible(allowed)
+
+    def shown_images(self) -> list[LesionImage]:
+        return list(self._images)
+
     def chosen_modality(self) -> Modality:
         return Modality(self.modality.currentData())
 
@@ -243,6 +256,7 @@ class ImageStrip(QWidget):
         self.compare_button.setEnabled(count > 1 and len(self.selected_ids()) <= 4)
         self.growth_button.setEnabled(count > 0)
         self.export_button.setEnabled(count > 0)
+        self.analyze_button.setEnabled(count > 0)
 
 
 def last_visit_pair(images: list[LesionImage]) -> list[str]:

@@ -43,10 +43,12 @@ class LesionForm(QWidget):
     Signals:
         save_requested(object): a LesionDraft; ``lesion`` says which one (None: new).
         cancelled(): the user dropped the new lesion or their edits.
+        pathology_requested(): enter the biopsy result of the shown lesion.
     """
 
     save_requested = Signal(object)
     cancelled = Signal()
+    pathology_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - one form
         super().__init__(parent)
@@ -115,6 +117,11 @@ class LesionForm(QWidget):
         self.status = InlineStatus()
         outer.addWidget(self.status)
         buttons = QHBoxLayout()
+        self.pathology_button = button("Pathology…", "Enter the biopsy result")
+        self.pathology_button.setToolTip("Enter the biopsy result of this lesion")
+        self.pathology_button.clicked.connect(lambda: emit(self.pathology_requested))
+        self._can_record_pathology = False
+        buttons.addWidget(self.pathology_button)
         buttons.addStretch(1)
         self.cancel_button = button("Cancel")
         self.cancel_button.clicked.connect(lambda: emit(self.cancelled))
@@ -140,6 +147,7 @@ class LesionForm(QWidget):
         self._suggested, self._own_site = "", False
         self.use_suggestion.hide()
         self.status.clear_message()
+        self.pathology_button.hide()
         self.setEnabled(False)
 
     def start_new(self, position: BodyPoint, site: str, label: str) -> None:
@@ -171,6 +179,7 @@ class LesionForm(QWidget):
         self.status_box.setCurrentIndex(max(0, self.status_box.findData(lesion.status.value)))
         self.impression.setPlainText(lesion.impression)
         self.follow_up.setValue(lesion.follow_up_months or 0)
+        self.pathology_button.setVisible(self._can_record_pathology)  # saved lesions only
 
     def suggest_site(self, position: BodyPoint, site: str) -> None:
         """The marker moved: take the map's site unless the user wrote their own."""
@@ -185,6 +194,10 @@ class LesionForm(QWidget):
         self.site.setText(site)
         self._suggested = site
         self.use_suggestion.hide()
+
+    def set_can_record_pathology(self, allowed: bool) -> None:
+        self._can_record_pathology = allowed
+        self.pathology_button.setVisible(allowed and self.lesion is not None)
 
     def keeps_own_site(self) -> bool:
         return self._own_site

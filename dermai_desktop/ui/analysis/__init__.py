@@ -1,0 +1,1 @@
+"""The Analyze workflow: result panel and viewer dock, analyse-all, pathology, validation."""
