@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dermai_desktop.analysis import OnnxLesionAnalyzer
 from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import (
@@ -101,12 +102,13 @@ class SecurityProfile:
 
 @dataclass(frozen=True, slots=True)
 class ImageAdapters:
-    """The real imaging adapters over one clinic's encrypted image store."""
+    """The real imaging adapters over one clinic's encrypted image store, and the analyser."""
 
     store: EncryptedBlobStore
     ingestor: PillowIngestor
     decoder: PillowDecoder
     exporter: FileImageExporter
+    analyzer: OnnxLesionAnalyzer
 
     def as_kwargs(self) -> dict[str, Any]:
         """The ``build_services`` keyword arguments."""
@@ -116,6 +118,7 @@ class ImageAdapters:
             "image_decoder": self.decoder,
             "image_exporter": self.exporter,
             "folder_watch_factory": FolderWatch,
+            "lesion_analyzer": self.analyzer,
         }
 
 
@@ -137,13 +140,18 @@ def image_master_key(uow_factory: UnitOfWorkFactory, workstation_id: Workstation
 
 
 def open_image_adapters(
-    images_dir: Path, uow_factory: UnitOfWorkFactory, workstation_id: WorkstationId
+    images_dir: Path,
+    uow_factory: UnitOfWorkFactory,
+    workstation_id: WorkstationId,
+    analyzer: OnnxLesionAnalyzer | None = None,
 ) -> ImageAdapters:
+    """``analyzer`` is shared across clinic openings so its model sessions load once."""
     return ImageAdapters(
         store=EncryptedBlobStore(images_dir, image_master_key(uow_factory, workstation_id)),
         ingestor=PillowIngestor(),
         decoder=PillowDecoder(),
         exporter=FileImageExporter(),
+        analyzer=analyzer or OnnxLesionAnalyzer(),
     )
 
 
@@ -170,6 +178,8 @@ class LocalClinicGate:
         self._clock = clock or SystemClock()
         self._database: Database | None = None
         self._image_adapters: ImageAdapters | None = None
+        # Cheap to make: the models are verified and loaded on first analysis.
+        self._analyzer = OnnxLesionAnalyzer()
 
     # --- ClinicGate -------------------------------------------------------------------
 
@@ -378,7 +388,9 @@ class LocalClinicGate:
         self, database: Database, dek: bytes, workstation_id: WorkstationId
     ) -> Services:
         uow_factory = database.unit_of_work_factory(audit_key_from_dek(dek))
-        images = open_image_adapters(self._paths.images_dir, uow_factory, workstation_id)
+        images = open_image_adapters(
+            self._paths.images_dir, uow_factory, workstation_id, self._analyzer
+        )
         self._image_adapters = images
         return build_services(
             uow_factory=uow_factory,

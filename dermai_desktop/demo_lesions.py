@@ -18,10 +18,11 @@ import logging
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dermai_desktop.demo_analysis import DemoLesion, build_analyses
 from dermai_desktop.demo_images import LesionLook, SyntheticPhoto, render
 from dermai_desktop.domain.body_map import site_at
 from dermai_desktop.domain.imaging import (
@@ -79,6 +80,7 @@ class LesionStats:
     images: int = 0
     rejected: int = 0
     seconds: float = 0.0
+    built: list[DemoLesion] = field(default_factory=list)
 
 
 def build_lesions(builder: PracticeBuilder, patients: int = LESION_PATIENTS) -> LesionStats:
@@ -90,6 +92,8 @@ def build_lesions(builder: PracticeBuilder, patients: int = LESION_PATIENTS) -> 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-photos") as pool:
         for person in people:
             _patient(builder, rng, pool, person, stats)
+    # A few analysed lesions, verdicts and pathology (skipped without the models).
+    build_analyses(builder, stats.built)
     stats.seconds = time.perf_counter() - started
     log.info(
         "demo lesions: %d lesions, %d images in %.1f s",
@@ -152,6 +156,7 @@ def _lesion(  # noqa: PLR0917 - a private drawing step fed by its one caller
         ),
     )
     stats.lesions += 1
+    stats.built.append(DemoLesion(lesion.id, derm, status))
     plan: list[tuple[Modality, int, datetime]] = []
     for visit in range(visits):
         day = first + timedelta(days=spacing * visit)

@@ -22,6 +22,7 @@ from dermai_desktop.domain.ids import EncounterId, NoteId, PatientId, UserId, ne
 from dermai_desktop.domain.patients import Encounter, Patient, PatientDraft, SoapNote
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
+from dermai_desktop.services.analysis_ports import AnalysisRepository
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
 from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
 from dermai_desktop.services.ports import (
@@ -32,6 +33,7 @@ from dermai_desktop.services.ports import (
     SettingsRepository,
     UserRepository,
 )
+from tests.fakes_analysis import FakeAnalysisRepository, FakeAnalysisState
 from tests.fakes_chart import (
     FakeChartListRepository,
     FakeChartState,
@@ -116,6 +118,7 @@ class FakeState:
     chart: FakeChartState = field(default_factory=FakeChartState)
     schedule: FakeScheduleState = field(default_factory=FakeScheduleState)
     imaging: FakeImagingState = field(default_factory=FakeImagingState)
+    analysis: FakeAnalysisState = field(default_factory=FakeAnalysisState)
 
 
 class FakeUserRepository:
@@ -406,6 +409,7 @@ class FakeUnitOfWork:
         self.schedule = FakeScheduleRepository(self._state, db.clock)
         self.lesions: LesionRepository = FakeLesionRepository(self._state)
         self.images: ImageRepository = FakeImageRepository(self._state)
+        self.analysis: AnalysisRepository = FakeAnalysisRepository(self._state)
 
     def __enter__(self) -> Self:
         if self._db.open_units:

@@ -26,6 +26,7 @@ from dermai_desktop.services.imaging_ports import (
     ImageStoreError,
     PreparedImage,
 )
+from tests.fakes_analysis import FakeLesionAnalyzer
 
 _FAKE = re.compile(rb"^IMG:(\d+)x(\d+):")
 
@@ -236,6 +237,7 @@ class FakeImagingAdapters:
     ingestor: FakeIngestor = field(default_factory=FakeIngestor)
     decoder: FakeDecoder = field(default_factory=FakeDecoder)
     exporter: FakeExporter = field(default_factory=FakeExporter)
+    analyzer: FakeLesionAnalyzer = field(default_factory=FakeLesionAnalyzer)
 
     def kwargs(self) -> dict[str, Any]:
         """The ``build_services`` keyword arguments for these adapters."""
@@ -244,6 +246,7 @@ class FakeImagingAdapters:
             "image_ingestor": self.ingestor,
             "image_decoder": self.decoder,
             "image_exporter": self.exporter,
+            "lesion_analyzer": self.analyzer,
         }
 
 

@@ -52,6 +52,9 @@ class Operation(StrEnum):
     IMAGE_VIEW = "image.view"
     IMAGE_EDIT = "image.edit"
     IMAGE_EXPORT = "image.export"
+    ANALYSIS_RUN = "analysis.run"
+    PATHOLOGY_RECORD = "pathology.record"
+    ANALYSIS_VALIDATION = "analysis.validation"
 
 
 D, F, M, I = Role.DERMATOLOGIST, Role.FRONT_DESK, Role.MANAGER, Role.IT_ADMIN  # noqa: E741 - matrix shorthand
@@ -84,6 +87,11 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.IMAGE_VIEW: frozenset({D}),
     Operation.IMAGE_EDIT: frozenset({D}),
     Operation.IMAGE_EXPORT: frozenset({D}),
+    # Lesion analysis supports the dermatologist only; pathology comes back to them too.
+    # The manager sees aggregate model-vs-pathology counts, never a patient's result.
+    Operation.ANALYSIS_RUN: frozenset({D}),
+    Operation.PATHOLOGY_RECORD: frozenset({D}),
+    Operation.ANALYSIS_VALIDATION: frozenset({D, M}),
 }
 
 

@@ -18,6 +18,7 @@ from dermai_desktop.domain.patient_search import PatientQuery
 from dermai_desktop.domain.patients import Encounter, Patient, PatientDraft, SoapNote
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor, User
+from dermai_desktop.services.analysis_ports import AnalysisRepository
 from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
 from dermai_desktop.services.dto import AuditDraft, ClinicInfo, NoteText
 from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
@@ -143,6 +144,7 @@ class UnitOfWork(Protocol):
     schedule: ScheduleRepository
     lesions: LesionRepository
     images: ImageRepository
+    analysis: AnalysisRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

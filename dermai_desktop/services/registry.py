@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from dermai_desktop.config import MachineConfig
 from dermai_desktop.domain.ids import WorkstationId
+from dermai_desktop.services.analysis import AnalysisService
+from dermai_desktop.services.analysis_ports import LesionAnalyzer
 from dermai_desktop.services.audit import AuditService
 from dermai_desktop.services.auth import AuthService
 from dermai_desktop.services.chart_lists import ChartListService
@@ -47,6 +49,7 @@ class Services:
     schedule_export: ScheduleExportService
     lesions: LesionService
     images: ImageService
+    analysis: AnalysisService
 
 
 def build_services(
@@ -63,6 +66,7 @@ def build_services(
     image_decoder: ImageDecoder,
     image_exporter: ImageExporter,
     folder_watch_factory: FolderWatchFactory | None = None,
+    lesion_analyzer: LesionAnalyzer,
 ) -> Services:
     """Wire every service to the same adapters; app.py and cli.py call this once."""
     settings = SettingsService(uow_factory, clock, machine)
@@ -91,6 +95,7 @@ def build_services(
             settings=settings,
             folder_watch_factory=folder_watch_factory,
         ),
+        analysis=AnalysisService(uow_factory, clock, image_store, lesion_analyzer),
     )
 
 

@@ -340,6 +340,7 @@ SYNCED_RECORDS: tuple[type[SyncedMixin], ...] = (
 
 # Tables of later migrations live in their own modules; importing them here puts
 # them on ``Base.metadata`` wherever the records are used.
+from dermai_desktop.storage import records_analysis as _records_analysis  # noqa: E402, F401
 from dermai_desktop.storage import records_chart as _records_chart  # noqa: E402, F401
 from dermai_desktop.storage import records_imaging as _records_imaging  # noqa: E402, F401
 from dermai_desktop.storage import records_schedule as _records_schedule  # noqa: E402, F401

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dermai_desktop.domain.errors import ValidationFailed
 from dermai_desktop.domain.users import Actor
+from dermai_desktop.services.analysis_ports import AnalysisRepository
 from dermai_desktop.services.chart_ports import ChartListRepository, NoteTemplateRepository
 from dermai_desktop.services.imaging_ports import ImageRepository, LesionRepository
 from dermai_desktop.services.ports import (
@@ -25,6 +26,7 @@ from dermai_desktop.services.ports import (
     UserRepository,
 )
 from dermai_desktop.services.schedule_ports import ScheduleRepository
+from dermai_desktop.storage.analysis_repository import SqlAnalysisRepository
 from dermai_desktop.storage.audit_repository import SqlAuditRepository
 from dermai_desktop.storage.chart_lists_repository import (
     SqlChartListRepository,
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
     schedule: ScheduleRepository
     lesions: LesionRepository
     images: ImageRepository
+    analysis: AnalysisRepository
 
     def __init__(
         self,
@@ -94,6 +97,7 @@ class SqlUnitOfWork:
         self.schedule = SqlScheduleRepository(self.session, now)
         self.lesions = SqlLesionRepository(self.session, now)
         self.images = SqlImageRepository(self.session, now)
+        self.analysis = SqlAnalysisRepository(self.session, now)
 
     def __enter__(self) -> Self:
         return self

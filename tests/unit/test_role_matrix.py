@@ -18,6 +18,7 @@ from dermai_desktop.domain.roles import PERMISSIONS, Operation, Role, is_allowed
 from dermai_desktop.domain.scheduling import BookingRequest, Holiday
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.dto import NoteText
+from dermai_desktop.services.imaging_dto import ImportResult
 from tests.fakes import T0
 from tests.fakes_imaging import fake_image
 from tests.unit.conftest import World, draft, make_world
@@ -65,6 +66,23 @@ def _import_image(w: World, actor: Actor) -> object:
     return w.services.images.import_bytes(actor, lesion.id, fake_image(), Modality.CLOSE_UP)
 
 
+def _analyze(w: World, actor: Actor) -> object:
+    derm = w.actors[Role.DERMATOLOGIST]
+    imported = _import_image(w, derm)
+    assert isinstance(imported, ImportResult)
+    assert imported.image is not None
+    return w.services.analysis.analyze(actor, imported.image.id)
+
+
+def _record_pathology(w: World, actor: Actor) -> object:
+    lesion = w.services.lesions.add(
+        w.actors[Role.DERMATOLOGIST],
+        _patient(w),
+        LesionDraft("L2", "Right calf", BodyPoint(BodyView.BACK, 0.6, 0.8), T0.date()),
+    )
+    return w.services.analysis.record_pathology(actor, lesion.id, "nv")
+
+
 def _maintain(w: World, actor: Actor) -> object:
     w.services.clinic.record_maintenance(
         actor, AuditAction.DATABASE_CHECK, succeeded=True, detail="tables=14"
@@ -105,6 +123,9 @@ CALLS: dict[Operation, Call] = {
     Operation.IMAGE_VIEW: lambda w, a: w.services.images.patient_images(a, _patient(w)),
     Operation.IMAGE_EDIT: _import_image,
     Operation.IMAGE_EXPORT: lambda w, a: w.services.images.report_data(a, _patient(w), []),
+    Operation.ANALYSIS_RUN: _analyze,
+    Operation.PATHOLOGY_RECORD: _record_pathology,
+    Operation.ANALYSIS_VALIDATION: lambda w, a: w.services.analysis.model_vs_pathology(a),
 }
 
 
