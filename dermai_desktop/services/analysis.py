@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from dermai_desktop.domain.analysis import (
@@ -29,6 +30,7 @@ from dermai_desktop.domain.analysis import (
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import NotFound
 from dermai_desktop.domain.ids import ImageId, LesionId, new_uuid7
+from dermai_desktop.domain.lesions import LesionStatus
 from dermai_desktop.domain.roles import Operation, is_allowed
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.analysis_ports import (
@@ -217,8 +219,30 @@ class AnalysisService:
                 patient_id=result.patient_id,
                 detail=detail,
             )
+            if kind is VerdictKind.BIOPSY:
+                self._mark_biopsy_pending(uow, actor, result.lesion_id)
             uow.commit()
         return verdict
+
+    def _mark_biopsy_pending(self, uow: UnitOfWork, actor: Actor, lesion_id: LesionId) -> None:
+        """Send for biopsy: a watched lesion goes on the biopsy-pending list, in the same commit."""
+        lesion = uow.lesions.get(lesion_id)
+        if lesion is None or lesion.status is not LesionStatus.WATCH:
+            return  # already biopsied, excised or closed: the clinician's status stands
+        changed = uow.lesions.update(
+            replace(lesion, status=LesionStatus.BIOPSY_PENDING, updated_at=self._clock.now()),
+            lesion.version,
+        )
+        audit(
+            uow,
+            self._clock,
+            actor,
+            AuditAction.UPDATE,
+            entity_type="lesion",
+            entity_id=changed.id,
+            patient_id=changed.patient_id,
+            detail="status=biopsy_pending source=analysis_verdict",
+        )
 
     def verdicts(self, actor: Actor, result_id: str) -> list[Verdict]:
         """Oldest first; the last one is the current verdict."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from dermai_desktop.domain.ids import ImageId, LesionId, PatientId
 from dermai_desktop.domain.imaging import Calibration, CalibrationSource, LesionImage, Modality
-from dermai_desktop.domain.lesions import BodyPoint, BodyView, Lesion, LesionDraft
+from dermai_desktop.domain.lesions import BodyPoint, BodyView, Lesion, LesionDraft, LesionStatus
 from dermai_desktop.domain.roles import Role
 from dermai_desktop.domain.users import Actor
 from dermai_desktop.services.analysis_codec import (
@@ -213,6 +214,34 @@ def test_a_later_verdict_supersedes_and_both_are_kept(world: World, image: Lesio
     )
     assert second.impression == "Looks like a seborrhoeic keratosis."
     assert world.services.analysis.verdicts(derm, result.id) == [first, second]
+
+
+def test_send_for_biopsy_puts_a_watched_lesion_on_biopsy_pending(
+    world: World, lesion: Lesion, image: LesionImage
+) -> None:
+    derm = _derm(world)
+    result = world.services.analysis.analyze(derm, image.id)
+    assert world.services.lesions.get(derm, lesion.id).status is LesionStatus.WATCH
+
+    world.services.analysis.record_verdict(derm, result.id, VerdictKind.BIOPSY)
+
+    assert world.services.lesions.get(derm, lesion.id).status is LesionStatus.BIOPSY_PENDING
+    event = world.db.events(AuditAction.UPDATE)[-1]
+    assert (event.entity_type, event.entity_id) == ("lesion", lesion.id)
+    assert event.detail == "status=biopsy_pending source=analysis_verdict"
+
+
+def test_send_for_biopsy_leaves_a_closed_lesion_as_the_clinician_set_it(
+    world: World, lesion: Lesion, image: LesionImage
+) -> None:
+    derm = _derm(world)
+    benign = world.services.lesions.update(
+        derm, lesion.id, replace(lesion.draft(), status=LesionStatus.BENIGN), lesion.version
+    )
+    result = world.services.analysis.analyze(derm, image.id)
+    world.services.analysis.record_verdict(derm, result.id, VerdictKind.BIOPSY)
+    assert world.services.lesions.get(derm, lesion.id).status is LesionStatus.BENIGN
+    assert world.services.lesions.get(derm, lesion.id).version == benign.version
 
 
 def test_disagreeing_needs_an_impression(world: World, image: LesionImage) -> None:
