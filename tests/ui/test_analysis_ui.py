@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from dermai_desktop.domain.analysis import CLASS_CODES, VerdictKind
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import PermissionDenied
+from dermai_desktop.domain.lesions import LesionStatus
 from dermai_desktop.services.analysis_ports import AnalysisUnavailable, ImageNotAnalysable
 from dermai_desktop.services.startup import ClinicGate, UnlockedClinic
 from dermai_desktop.ui.analysis.analysis_dock import AnalysisDock
@@ -138,6 +139,34 @@ def test_viewer_from_the_lesions_tab_offers_analysis_only_to_dermatologists(
     viewer = screen.lesion_windows.open_viewer(str(seeded.image_ids[0]))
     assert viewer.analysis_dock is not None
     assert viewer.actions_by_name["help"] in viewer.toolbar.actions()
+    screen.about_to_close()
+
+
+def test_send_for_biopsy_in_the_viewer_updates_the_lesions_tab(
+    qtbot: QtBot, tasks: TaskRunner, seeded: Seeded
+) -> None:
+    screen = open_chart(qtbot, seeded.session, tasks, str(seeded.patient.id))
+    screen.show_tab("lesions")
+    panel = screen._panels["lesions"]
+    assert isinstance(panel, LesionsPanel)
+    qtbot.waitUntil(lambda: panel.strip.thumbs.count() > 0, timeout=WAIT_MS)
+    first = panel.lesion(str(seeded.lesion_ids[0]))
+    assert first is not None
+    assert first.status is LesionStatus.WATCH
+    viewer = screen.lesion_windows.open_viewer(str(seeded.image_ids[0]))
+    dock = viewer.analysis_dock
+    assert dock is not None
+    with qtbot.waitSignal(dock.result_shown, timeout=WAIT_MS * 3):
+        dock.analyze_button.click()
+    with qtbot.waitSignal(dock.verdict_recorded, timeout=WAIT_MS):
+        dock.result_panel.biopsy_button.click()
+
+    def biopsy_pending_shown() -> bool:
+        lesion = panel.lesion(str(seeded.lesion_ids[0]))
+        return lesion is not None and lesion.status is LesionStatus.BIOPSY_PENDING
+
+    qtbot.waitUntil(biopsy_pending_shown, timeout=WAIT_MS)
+    assert panel.form.status_box.currentData() == LesionStatus.BIOPSY_PENDING.value
     screen.about_to_close()
 
 

@@ -289,8 +289,8 @@ class AnalysisDock(QDockWidget):
         self.analyze_action.setEnabled(not busy)
         self.analyze_button.setText("Analysing…" if busy and "Analys" in text else "Analyze")
         self.result_panel.set_verdict_enabled(not busy)
-        if busy:
-            self._set_message(text, "info")
+        # Starting shows what is running; finishing clears it (a failure then says why).
+        self._set_message(text if busy else "", "info")
 
     def _set_message(self, text: str, kind: str) -> None:
         self.message.setText(text)  # plain text, or the few tags of an expected error

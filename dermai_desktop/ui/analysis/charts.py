@@ -89,9 +89,11 @@ class ProbabilityChart(QWidget):
         width = self.width()
         labels = [self._label(row.code) for row in self._rows]
         widest = max((QFontMetrics(bold).horizontalAdvance(text) for text in labels), default=0)
-        label_width = min(widest + 4, max(60, width - VALUE_WIDTH - MIN_BAR - 10))
+        # The value column fits "100 %" in the bold face, so no figure runs into its bar.
+        value_width = max(VALUE_WIDTH, QFontMetrics(bold).horizontalAdvance("100 %") + 8)
+        label_width = min(widest + 4, max(60, width - value_width - MIN_BAR - 10))
         bar_left = label_width + 8
-        bar_width = max(20, width - bar_left - VALUE_WIDTH - 4)
+        bar_width = max(20, width - bar_left - value_width - 4)
         for index, row in enumerate(self._rows):
             top = index * ROW + 2
             malignant = row.code in MALIGNANT_CODES
@@ -115,7 +117,7 @@ class ProbabilityChart(QWidget):
             painter.drawRoundedRect(filled, 3, 3)
             painter.setPen(TEXT)
             painter.drawText(
-                QRectF(bar_left + bar_width, top, VALUE_WIDTH, ROW - 4),
+                QRectF(bar_left + bar_width, top, value_width, ROW - 4),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 percent(row.probability),
             )

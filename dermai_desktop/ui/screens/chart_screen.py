@@ -200,7 +200,13 @@ class ChartScreen(QWidget):
         self.growth_requested.connect(windows.open_growth)
         self.lesion_report_requested.connect(windows.ask_report)
         self.image_export_requested.connect(windows.open_export)
+        windows.lesions_changed.connect(self._lesions_changed)
         return windows
+
+    def _lesions_changed(self) -> None:
+        panel = self._panels.get("lesions")
+        if isinstance(panel, LesionsPanel):
+            panel.reload()
 
     # --- panels, built on first use ------------------------------------------------------
 

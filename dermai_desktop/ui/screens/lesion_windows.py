@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
@@ -20,6 +20,7 @@ from dermai_desktop.domain.roles import Operation
 from dermai_desktop.ui.reports.report_actions import LesionReportRunner
 from dermai_desktop.ui.screens.image_export_dialog import ImageExportDialog
 from dermai_desktop.ui.session import Session
+from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.viewer.compare_window import MAX_IMAGES, CompareWindow
 from dermai_desktop.ui.viewer.growth_chart import GrowthChart
@@ -44,7 +45,14 @@ class GrowthWindow(QWidget):
 
 
 class LesionWindows(QObject):
-    """Opens and owns the imaging windows of one patient's chart."""
+    """Opens and owns the imaging windows of one patient's chart.
+
+    Signals:
+        lesions_changed(): a window changed what the Lesions tab shows (a verdict that sent a
+            lesion for biopsy, an image's modality or calibration); the tab re-reads.
+    """
+
+    lesions_changed = Signal()
 
     def __init__(
         self,
@@ -82,6 +90,9 @@ class LesionWindows(QObject):
             ImageId(image_id),
             analysis=analysis,
         )
+        if window.analysis_dock is not None:
+            window.analysis_dock.verdict_recorded.connect(lambda _v: emit(self.lesions_changed))
+        window.image_changed.connect(lambda _image: emit(self.lesions_changed))
         self._keep(key, window)
         window.load()
         return window

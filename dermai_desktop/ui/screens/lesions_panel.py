@@ -271,7 +271,15 @@ class LesionsPanel(LesionImages):
             self.form.clear()
             self.strip.set_lesion_label(None)
             return
-        if self.form.lesion is None or self.form.lesion.id != lesion.id:
+        shown = self.form.lesion
+        # A newer version from elsewhere (a verdict that sent it for biopsy) replaces the form,
+        # unless the user has typed into it: then saving reports the clash instead.
+        untouched = shown is not None and self.form.draft() == shown.draft()
+        if (
+            shown is None
+            or shown.id != lesion.id
+            or (shown.version != lesion.version and untouched)
+        ):
             self.form.show_lesion(lesion)
         self.form.setEnabled(self._editable)
         self.strip.set_lesion_label(lesion.label)
