@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from dermai_desktop.domain.analysis import (
     CLASS_CODES,
@@ -29,7 +29,7 @@ from dermai_desktop.domain.analysis import (
 )
 from dermai_desktop.domain.audit import AuditAction
 from dermai_desktop.domain.errors import NotFound
-from dermai_desktop.domain.ids import ImageId, LesionId, new_uuid7
+from dermai_desktop.domain.ids import ImageId, LesionId, PatientId, new_uuid7
 from dermai_desktop.domain.lesions import LesionStatus
 from dermai_desktop.domain.roles import Operation, is_allowed
 from dermai_desktop.domain.users import Actor
@@ -148,16 +148,33 @@ class AnalysisService:
         with self._uow_factory(actor) as uow:
             load_lesion(uow, lesion_id)
             images = uow.images.for_lesion(lesion_id)
+        return self._analyze_each(actor, [image.id for image in images], progress)
+
+    def analyze_visit(
+        self, actor: Actor, patient_id: PatientId, day: date, progress: Progress | None = None
+    ) -> list[AnalysisResult]:
+        """Analyse every photo of the patient taken on ``day`` (one visit), all lesions."""
+        self._gate.require(
+            actor, Operation.ANALYSIS_RUN, entity_type="analysis", patient_id=patient_id
+        )
+        with self._uow_factory(actor) as uow:
+            images = [i for i in uow.images.for_patient(patient_id) if i.taken_on == day]
+        images.sort(key=lambda image: (image.taken_on, image.imported_at))
+        return self._analyze_each(actor, [image.id for image in images], progress)
+
+    def _analyze_each(
+        self, actor: Actor, image_ids: list[ImageId], progress: Progress | None
+    ) -> list[AnalysisResult]:
         results: list[AnalysisResult] = []
         if progress is not None:
-            progress(0, len(images))
-        for done, image in enumerate(images, start=1):
+            progress(0, len(image_ids))
+        for done, image_id in enumerate(image_ids, start=1):
             try:
-                results.append(self.analyze(actor, image.id))
+                results.append(self.analyze(actor, image_id))
             except (ImageNotAnalysable, ImageStoreError, NotFound) as error:
-                log.warning("analysis skipped: image=%s reason=%s", image.id, type(error).__name__)
+                log.warning("analysis skipped: image=%s reason=%s", image_id, type(error).__name__)
             if progress is not None:
-                progress(done, len(images))
+                progress(done, len(image_ids))
         return results
 
     # --- reading results -----------------------------------------------------------------------

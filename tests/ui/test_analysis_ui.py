@@ -190,6 +190,26 @@ def test_analyze_all_shows_progress_and_a_summary(
     screen.about_to_close()
 
 
+def test_analyze_visit_runs_the_latest_visits_photos_of_every_lesion(
+    qtbot: QtBot, tasks: TaskRunner, seeded: Seeded
+) -> None:
+    screen = open_chart(qtbot, seeded.session, tasks, str(seeded.patient.id))
+    screen.show_tab("lesions")
+    panel = screen._panels["lesions"]
+    assert isinstance(panel, LesionsPanel)
+    qtbot.waitUntil(lambda: panel.strip.thumbs.count() > 0, timeout=WAIT_MS)
+    assert panel.visit_button.isVisibleTo(panel)
+    panel.visit_button.click()
+    qtbot.waitUntil(lambda: panel.analysis.analyze_dialog is not None, timeout=WAIT_MS)
+    dialog = panel.analysis.analyze_dialog
+    assert isinstance(dialog, AnalyzeAllDialog)
+    qtbot.waitUntil(dialog.close_button.isEnabled, timeout=WAIT_MS * 4)
+    # The seeded lesions' last photos: L1 on 12 Oct 2024, L2's last visit was in June.
+    assert "12 Oct 2024" in dialog.windowTitle()
+    assert [r.image_id for r in dialog.results] == [seeded.image_ids[2]]
+    screen.about_to_close()
+
+
 def test_pathology_entry_on_a_lesion_feeds_the_managers_table(
     qtbot: QtBot, tasks: TaskRunner, seeded: Seeded
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -166,6 +166,30 @@ def test_analyze_lesion_skips_what_cannot_be_read_and_reports_progress(
     assert progress == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert set(world.services.analysis.latest_results(derm, lesion.id)) == {good.id}
     assert world.services.analysis.analyze_lesion(derm, _lesion(world, lesion.patient_id).id) == []
+
+
+def test_analyze_visit_takes_every_lesions_photos_of_that_day_only(
+    world: World, patient: PatientId, lesion: Lesion
+) -> None:
+    other = _lesion(world, patient, "L2")
+    world.imaging.ingestor.captured_at = datetime(2025, 3, 1, 10, 0)
+    old = _import(world, lesion.id, "march")
+    world.imaging.ingestor.captured_at = datetime(2025, 9, 5, 9, 30)
+    first = _import(world, lesion.id, "sept-l1")
+    second = _import(world, other.id, "sept-l2")
+    steps: list[tuple[int, int]] = []
+
+    results = world.services.analysis.analyze_visit(
+        _derm(world), patient, first.taken_on, progress=lambda d, t: steps.append((d, t))
+    )
+
+    assert {r.image_id for r in results} == {first.id, second.id}
+    assert old.id not in {r.image_id for r in results}
+    assert steps == [(0, 2), (1, 2), (2, 2)]
+    with pytest.raises(PermissionDenied):
+        world.services.analysis.analyze_visit(
+            world.actors[Role.FRONT_DESK], patient, first.taken_on
+        )
 
 
 def test_analyze_lesion_stops_when_the_models_are_unavailable(world: World, lesion: Lesion) -> None:

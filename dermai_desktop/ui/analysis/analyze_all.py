@@ -7,6 +7,8 @@ so it only emits a signal, which Qt delivers on the GUI thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -56,6 +58,10 @@ def summary_text(results: list[AnalysisResult], total: int) -> str:
     return " ".join(part for part in parts if part)
 
 
+#: A batch of analyses given a progress callback ``(done, total)``; runs on a worker.
+Batch = Callable[[Callable[[int, int], None]], list[AnalysisResult]]
+
+
 class AnalyzeAllDialog(QDialog):
     """Signals:
     finished_with(object): the list of ``AnalysisResult`` made.
@@ -73,12 +79,18 @@ class AnalyzeAllDialog(QDialog):
         lesion_label: str,
         image_names: dict[str, str],
         parent: QWidget | None = None,
+        title: str | None = None,
+        run: Batch | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("analyzeAllDialog")
-        self.setWindowTitle(f"Analyse all images of lesion {lesion_label}")
+        self.setWindowTitle(title or f"Analyse all images of lesion {lesion_label}")
         self._tasks, self._client, self._actor = tasks, client, actor
         self._lesion_id, self._names = lesion_id, image_names
+        # What to analyse: a lesion's images by default, or any batch (a visit's photos).
+        self._run: Batch = run or (
+            lambda progress: client.analyze_lesion(actor, lesion_id, progress=progress)
+        )
         self.results: list[AnalysisResult] = []
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -126,12 +138,10 @@ class AnalyzeAllDialog(QDialog):
         self.resize(620, 420)
 
     def start(self) -> None:
-        client, actor, lesion_id, relay = self._client, self._actor, self._lesion_id, self._progress
+        batch, relay = self._run, self._progress
 
         def run() -> list[AnalysisResult]:
-            return client.analyze_lesion(
-                actor, lesion_id, progress=lambda done, total: emit(relay.step, done, total)
-            )
+            return batch(lambda done, total: emit(relay.step, done, total))
 
         self._tasks.run(run, on_success=self._done, on_error=self._failed, owner=self)
 

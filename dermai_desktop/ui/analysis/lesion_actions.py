@@ -12,6 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
+from dermai_desktop.domain.ids import PatientId
+from dermai_desktop.domain.imaging import LesionImage
 from dermai_desktop.domain.lesions import Lesion
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.ui.analysis.analyze_all import AnalyzeAllDialog
@@ -68,6 +70,41 @@ class LesionAnalysisActions(QObject):
         dialog.open()
         dialog.start()
         return dialog
+
+    def analyze_visit(self, patient_id: PatientId) -> None:
+        """Analyse every photo of the patient's latest visit (all lesions), with progress."""
+        images, actor = self._session.services.images, self._session.actor
+        self._tasks.run(
+            lambda: images.patient_images(actor, patient_id),
+            on_success=lambda found: self._open_visit(patient_id, found),
+            owner=self,
+        )
+
+    def _open_visit(self, patient_id: PatientId, found: list[LesionImage]) -> None:
+        if not found:
+            return
+        day = max(image.taken_on for image in found)
+        visit = sorted(
+            (image for image in found if image.taken_on == day),
+            key=lambda image: image.imported_at,
+        )
+        names = {str(image.id): SHORT_MODALITY[image.modality] for image in visit}
+        analysis, actor = self._session.services.analysis, self._session.actor
+        dialog = AnalyzeAllDialog(
+            self._tasks,
+            analysis,
+            actor,
+            visit[0].lesion_id,
+            lesion_label="",
+            image_names=names,
+            parent=self._parent,
+            title=f"Analyse the visit of {fmt_date(day)}",
+            run=lambda progress: analysis.analyze_visit(actor, patient_id, day, progress),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.analyze_dialog = dialog
+        dialog.open()
+        dialog.start()
 
     def record_pathology(self) -> PathologyDialog | None:
         lesion = self._selected()

@@ -166,6 +166,11 @@ class LesionsPanel(LesionImages):
         self.watch_button.setVisible(self.intake.can_watch)
         self.watch_button.setEnabled(self._session.may(Operation.IMAGE_EDIT))
         bar.addWidget(self.watch_button)
+        self.visit_button = button(
+            "Analyze visit", "Analyse every photo of the latest visit, all lesions"
+        )
+        self.visit_button.setVisible(self._session.may(Operation.ANALYSIS_RUN))
+        bar.addWidget(self.visit_button)
         self.report_button = button("Report…", "Lesion report for the lesions listed")
         self.report_button.setEnabled(self._session.may(Operation.IMAGE_EXPORT))
         bar.addWidget(self.report_button)
@@ -199,6 +204,7 @@ class LesionsPanel(LesionImages):
         self.strip.import_requested.connect(self.import_dialog)
         self.strip.files_dropped.connect(self._dropped_on_strip)
         self.report_button.clicked.connect(self._report)
+        self.visit_button.clicked.connect(self._analyze_visit)
         self.consent.activated.connect(self._consent_chosen)
         self.watch_button.clicked.connect(self._toggle_watch)
         self.intake.finished.connect(self._imported)
@@ -379,6 +385,10 @@ class LesionsPanel(LesionImages):
         lesion_id = self.current_lesion_id()
         if lesion_id:
             emit(self.growth_requested, lesion_id)
+
+    def _analyze_visit(self) -> None:
+        if self.patient_id is not None:
+            self.analysis.analyze_visit(self.patient_id)
 
     def _report(self) -> None:
         ids = self.list.visible_ids()
