@@ -36,23 +36,22 @@ def _save(widget: QWidget, name: str) -> None:
     assert widget.grab().save(str(OUT / name))
 
 
-def test_body_map(gate: ClinicGate, qtbot: QtBot) -> None:
-    from dermai_desktop.ui.widgets.body_map import BodyMapWidget, MapMarker
+def test_body_map(gate: ClinicGate, tasks: TaskRunner, qtbot: QtBot) -> None:
+    """The whole Lesions tab of a chart: body map, lesion list and form, image timeline."""
+    from dermai_desktop.ui.screens.lesions_panel import LesionsPanel
+    from tests.ui.chart_support import open_chart
 
-    clinic, seeded = _seed(gate)
-    lesions = clinic.services.lesions.lesions(seeded.session.actor, seeded.patient.id)
-    widget = BodyMapWidget()
-    qtbot.addWidget(widget)
-    widget.set_markers(
-        [
-            MapMarker(lesion.id, lesion.label, lesion.status, lesion.position, lesion.site)
-            for lesion in lesions
-        ]
-    )
-    widget.resize(900, 520)
-    widget.show()
-    qtbot.waitExposed(widget)
-    _save(widget, "lesion-body-map.png")
+    _clinic, seeded = _seed(gate)
+    screen = open_chart(qtbot, seeded.session, tasks, str(seeded.patient.id))
+    screen.resize(1440, 900)
+    screen.show_tab("lesions")
+    panel = screen._panels["lesions"]
+    assert isinstance(panel, LesionsPanel)
+    qtbot.waitUntil(lambda: panel.strip.thumbs.count() == 3, timeout=WAIT_MS)
+    tasks.wait_idle(WAIT_MS)
+    qtbot.wait(50)
+    _save(screen, "lesion-body-map.png")
+    screen.about_to_close()
 
 
 def test_viewer_with_a_measurement(
