@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -142,6 +142,29 @@ def test_locked_setting_is_read_only_and_others_save(
     )
     assert page.rows["security.idle_lock_minutes"].setting.value == 15
     assert "Saved 1 change" in page.status.text()
+
+
+def test_a_refused_setting_keeps_what_was_typed_and_says_why(
+    qtbot: QtBot, gate: ClinicGate, tasks: TaskRunner
+) -> None:
+    window = _manager_window(qtbot, gate, tasks)
+    window.show_page("settings")
+    page = window.pages["settings"]
+    assert isinstance(page, SettingsScreen)
+    name = "imaging.device_fields_of_view"
+    qtbot.waitUntil(lambda: name in page.rows, timeout=WAIT_MS)
+    field = page.rows[name].editor
+    assert isinstance(field, QLineEdit)
+    field.setText("DermLite 25")
+    qtbot.mouseClick(page.save_button, LEFT)
+    qtbot.waitUntil(lambda: page.status.property("kind") == "error", timeout=WAIT_MS)
+    assert "Make Model = mm" in page.status.text()
+    # The page re-reads what is in force and puts the unsaved text back to be corrected.
+    qtbot.waitUntil(lambda: page.rows[name].editor is not field, timeout=WAIT_MS)
+    retyped = page.rows[name].editor
+    assert isinstance(retyped, QLineEdit)
+    assert retyped.text() == "DermLite 25"
+    assert page.save_button.isEnabled()
 
 
 def test_theme_setting_switches_to_dark(qtbot: QtBot, gate: ClinicGate, tasks: TaskRunner) -> None:

@@ -93,6 +93,17 @@ class _Row:
     def changed(self) -> bool:
         return self.value() != self.setting.value
 
+    def set_value(self, value: object) -> None:
+        editor = self.editor
+        if isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QSpinBox) and isinstance(value, int):
+            editor.setValue(value)
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(str(value))
+
 
 def make_editor(setting: Any) -> QWidget:
     spec = setting.spec
@@ -132,6 +143,8 @@ class SettingsScreen(QWidget):
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._pending: dict[str, object] = {}
+        self._keep_after_refresh: dict[str, object] = {}
         self._session = session
         self._tasks = tasks
         self._settings = session.services.settings
@@ -212,6 +225,11 @@ class SettingsScreen(QWidget):
             row_index = self._add_row(grid, row_index, setting)
         grid.setRowStretch(row_index, 1)
         self._scroll.setWidget(body)
+        kept, self._keep_after_refresh = self._keep_after_refresh, {}
+        for name, value in kept.items():
+            row = self.rows.get(name)
+            if row is not None and row.editor.isEnabled() and row.setting.value != value:
+                row.set_value(value)
         self._update_buttons()
 
     def _add_row(self, grid: QGridLayout, row_index: int, setting: Any) -> int:
@@ -294,6 +312,7 @@ class SettingsScreen(QWidget):
             return changes
 
         self.save_button.setEnabled(False)
+        self._pending = dict(changes)
         self._tasks.run(apply, on_success=self._on_saved, on_error=self._on_save_failed, owner=self)
 
     def _on_saved(self, changes: dict[str, object]) -> None:
@@ -305,7 +324,9 @@ class SettingsScreen(QWidget):
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._show_problem(exc)
-        # Some changes may have been saved before the refusal; show what is really in force.
+        # Some changes may have been saved before the refusal; show what is really in force,
+        # then put back what the user typed and was not saved, so they can correct it.
+        self._keep_after_refresh = self._pending
         self.refresh()
 
     def _show_problem(self, exc: BaseException) -> None:
