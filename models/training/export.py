@@ -23,7 +23,7 @@ import numpy as np
 
 MODELS = data.REPO / "models"
 NAME = "lesion_classifier"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 OPSET = 17
 
 
@@ -120,6 +120,7 @@ def write_card(run: Path) -> dict[str, object]:
     metrics_path = MODELS / f"{NAME}.metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     summ = info["train_summary"]
+    ens = info.get("ensemble")
     table = data.load_table()
     card: dict[str, object] = {
         "name": NAME,
@@ -151,12 +152,31 @@ def write_card(run: Path) -> dict[str, object]:
             if info["tta"]
             else "logits, uncalibrated",
             "probs": "softmax(logits / temperature): temperature-scaled class probabilities, order = classes",
+        }
+        if ens is None
+        else {
+            "logits": "mean over the ensemble members of each member's temperature-scaled logits "
+            "(z_i / T_i"
+            + (", flip-TTA mean of 4 views" if info["tta"] else "")
+            + "), before the ensemble temperature",
+            "probs": "softmax((logits - tau * log_prior) / temperature): temperature-scaled class probabilities, order = classes"
+            + (
+                f"; tau = {ens['tau']} (balanced decision rule folded in)"
+                if ens["tau"]
+                else "; tau = 0 (no prior shift: natural-prior probabilities)"
+            ),
         },
         "temperature": info["temperature"],
         "tta_in_graph": info["tta"],
         "balanced_decision_rule": {
             "what": "optional: argmax(logits - log_prior) favours rare classes (higher balanced accuracy, "
-            "lower plain accuracy); the default rule is argmax(probs)",
+            "lower plain accuracy); the default rule is argmax(probs)"
+            + (
+                f", which already includes tau = {ens['tau']} times this shift"
+                if ens is not None and ens["tau"]
+                else ""
+            ),
+            "tau_in_probs": 0.0 if ens is None else ens["tau"],
             "log_prior": [
                 float(v)
                 for v in np.log(
@@ -166,7 +186,15 @@ def write_card(run: Path) -> dict[str, object]:
                 )
             ],
         },
-        "architecture": f"LesionNet {info['arch']} (ResNet-ish, 4 stages of basic blocks), {info['params']} parameters, trained from scratch",
+        "architecture": f"LesionNet {info['arch']} (ResNet-ish, 4 stages of basic blocks), {info['params']} parameters, trained from scratch"
+        if ens is None
+        else f"Ensemble of {len(ens['members'])} LesionNets folded into one graph: {info['arch']}"
+        + (
+            "; smaller members see the input downscaled in the graph (Pillow-bilinear matrix)"
+            if len({m["size"] for m in ens["members"]}) > 1
+            else ""
+        )
+        + f"; {info['params']} parameters in all, trained from scratch",
         "training": {
             "data": "HAM10000 (Tschandl, Rosendahl & Kittler, Sci Data 5:180161, 2018), 200x150 downscaled copy",
             "images": "official DermaMNIST train split minus the held-out lesion groups; epoch selected on the "
@@ -179,7 +207,16 @@ def write_card(run: Path) -> dict[str, object]:
             "best_epoch": summ["best_epoch"],
             "train_minutes_1_cpu_thread": round(summ["train_minutes"], 1),
             "recipe": "models/training/ (README.md there)",
-        },
+        }
+        | (
+            {}
+            if ens is None
+            else {
+                "ensemble_members": [m["spec"] for m in ens["members"]],
+                "note": "seed, epochs and minutes above are those of the first (newly trained) member; "
+                "the other members are listed in ensemble_members and in models/training/README.md",
+            }
+        ),
         "licence": {
             "training_data": "CC BY-NC 4.0 (HAM10000, Harvard Dataverse; some mirrors say CC BY-NC-SA 4.0)",
             "statement": "These weights were trained on non-commercial data. Commercial use of this model needs a "
@@ -196,8 +233,8 @@ def write_card(run: Path) -> dict[str, object]:
             "Trained at low resolution from scratch on a CPU budget; measured figures are below the targets of issue #5 "
             "where the metrics say so.",
             "Rare classes (df, vasc) have 20-30 held-out images: their figures have wide intervals.",
-            "The temperature was fitted on 537 validation images; on the held-out lesions it did not improve "
-            "calibration (see metrics: ECE before/after), so treat probabilities as approximate.",
+            "The temperature was fitted on 537 validation images; on the held-out lesions it changed ECE little "
+            "(see metrics: ECE before/after), so treat probabilities as approximate.",
         ],
         "measured_tricks": {
             "where": "validation images (never the held-out fold); class weighting was measured by a "
@@ -208,7 +245,21 @@ def write_card(run: Path) -> dict[str, object]:
                 "kept": summ["tta"],
             },
             "temperature_val_clean": summ["val_clean"] | {"temperature": summ["temperature"]},
-        },
+        }
+        | (
+            {}
+            if ens is None
+            else {
+                "ensemble_val": {
+                    "members": ens["members"],
+                    "members_alone": [ens[f"member{i}_val"] for i in range(len(ens["members"]))],
+                    "ensemble_argmax": ens["ensemble_val"],
+                    "tau": ens["tau"],
+                    "final": ens["final_val"],
+                    "tau_sweep": ens["tau_sweep_val"],
+                }
+            }
+        ),
         "metrics": metrics,
         "inference_onnxruntime_1_thread": bench(onnx_path, info["size"]),
     }
@@ -247,6 +298,13 @@ def card_markdown(card: dict) -> str:
         f"- Images: {tr['images']}.",
         f"- Seeds: training {tr['seed']}, split {tr['split_seed']} (held-out fold {tr['heldout_fold']}, image-id SHA-256 `{tr['heldout_image_ids_sha256'][:16]}…`).",
         f"- {tr['epochs_run']} epochs run, best epoch {tr['best_epoch']}, {tr['train_minutes_1_cpu_thread']} min on one CPU thread. Recipe: {tr['recipe']}.",
+        *(
+            [
+                f"- Ensemble members: {', '.join(f'`{x}`' for x in tr['ensemble_members'])} ({tr['note']})."
+            ]
+            if "ensemble_members" in tr
+            else []
+        ),
         "",
     ]
     if m:
@@ -265,6 +323,13 @@ def card_markdown(card: dict) -> str:
         lines += [
             f"| **this model** (measured) | **{o['acc']:.3f}** | **{o['auc']:.3f}** |",
             f"| this model, the {o['non_leaked']['n']} test images whose lesion is not in its training set | {o['non_leaked']['acc']:.3f} | {o['non_leaked']['auc']:.3f} |",
+            *(
+                [
+                    f"| this model, plain rule: argmax(`logits`), AUC of softmax(`logits`/T) | {o['plain_rule']['acc']:.3f} | {o['plain_rule']['auc']:.3f} |"
+                ]
+                if "plain_rule" in o
+                else []
+            ),
             "",
             "Targets of issue #5: ACC > .80 and AUC > .94"
             + (
@@ -282,7 +347,16 @@ def card_markdown(card: dict) -> str:
             f"- Accuracy {h['acc']:.3f}; **balanced accuracy {h['bacc']:.3f}** [{h['bacc_ci'][0]:.3f}, {h['bacc_ci'][1]:.3f}] (target ≥ .75"
             + (", reached" if h["bacc"] >= 0.75 else ", not reached")
             + ").",
-            f"- With the balanced decision rule (card `balanced_decision_rule`): balanced accuracy {h['balanced_rule']['bacc']:.3f}, accuracy {h['balanced_rule']['acc']:.3f}.",
+            *(
+                [
+                    f"- Plain rule, argmax(`logits`) (natural prior, no shift): balanced accuracy {h['plain_rule']['bacc']:.3f} "
+                    f"[{h['plain_rule']['bacc_ci'][0]:.3f}, {h['plain_rule']['bacc_ci'][1]:.3f}], accuracy {h['plain_rule']['acc']:.3f}; "
+                    f"softmax(`logits`/T): macro AUC {h['plain_rule']['macro_auc']:.3f}, ECE {h['plain_rule']['ece']:.3f}."
+                ]
+                if "plain_rule" in h
+                else []
+            ),
+            f"- With the full balanced decision rule argmax(`logits` − log_prior) (card `balanced_decision_rule`, tau = 1): balanced accuracy {h['balanced_rule']['bacc']:.3f}, accuracy {h['balanced_rule']['acc']:.3f}.",
             f"- Macro AUC {h['macro_auc']:.3f} [{h['macro_auc_ci'][0]:.3f}, {h['macro_auc_ci'][1]:.3f}].",
             f"- Melanoma sensitivity at 90% specificity: {h['mel_sens_at_90_spec']:.3f} [{h['mel_sens_at_90_spec_ci'][0]:.3f}, {h['mel_sens_at_90_spec_ci'][1]:.3f}].",
             f"- Calibration (ECE, 15 bins): {h['ece_before']:.3f} before temperature scaling, {h['ece_after']:.3f} after "
@@ -305,10 +379,31 @@ def card_markdown(card: dict) -> str:
             "",
             "## What each post-hoc trick gave (validation images, not the held-out fold)",
             "",
-            f"- Flip TTA (4 views): val ACC {wo['acc']:.3f} → {wi['acc']:.3f}, macro AUC {wo['auc']:.3f} → {wi['auc']:.3f}, "
+            f"- Flip TTA (4 views){' on the newly trained member alone' if 'ensemble_val' in tr_ else ''}: val ACC {wo['acc']:.3f} → {wi['acc']:.3f}, macro AUC {wo['auc']:.3f} → {wi['auc']:.3f}, "
             f"balanced accuracy {wo['bacc']:.3f} → {wi['bacc']:.3f}; {'kept in the graph' if tr_['flip_tta_val']['kept'] else 'not kept'}.",
             f"- Temperature {vc['temperature']:.3f} fitted on {vc['n']} val images of lesions not in training: ECE {vc['ece_before']:.3f} → {vc['ece_after']:.3f}, "
             f"NLL {vc['nll_before']:.3f} → {vc['nll_after']:.3f}. On the held-out fold it moved ECE {h['ece_before']:.3f} → {h['ece_after']:.3f}.",
+            *(
+                [
+                    "- Ensemble (val, criterion = mean of ACC and macro AUC): "
+                    + "; ".join(
+                        f"member {i + 1} ({mm['arch']}@{mm['size']}px) ACC {v['acc']:.3f}, AUC {v['auc']:.3f}, balanced acc. {v['bacc']:.3f}"
+                        for i, (mm, v) in enumerate(
+                            zip(
+                                tr_["ensemble_val"]["members"],
+                                tr_["ensemble_val"]["members_alone"],
+                                strict=True,
+                            )
+                        )
+                    )
+                    + f"; ensemble ACC {tr_['ensemble_val']['ensemble_argmax']['acc']:.3f}, AUC {tr_['ensemble_val']['ensemble_argmax']['auc']:.3f}, "
+                    f"balanced acc. {tr_['ensemble_val']['ensemble_argmax']['bacc']:.3f}.",
+                    f"- Balanced rule folded into `probs`: tau = {tr_['ensemble_val']['tau']} (val ACC {tr_['ensemble_val']['final']['acc']:.3f}, "
+                    f"balanced acc. {tr_['ensemble_val']['final']['bacc']:.3f}).",
+                ]
+                if "ensemble_val" in tr_
+                else []
+            ),
             f"- {tr_['where'][0].upper() + tr_['where'][1:]}.",
             "",
             "Reproduce: `python models/training/evaluate.py` (onnxruntime + numpy + pillow only).",
