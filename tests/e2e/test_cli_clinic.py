@@ -145,6 +145,7 @@ def test_db_check_is_clean_in_text_and_json(clinic: Clinic) -> None:
     assert report["cipher_integrity_problems"] == []
     assert report["rows_read"]["users"] == 1
     assert report["rows_read"]["audit_events"] >= 1
+    assert report["images"] == {"checked": 0, "missing": [], "damaged": []}
 
 
 def test_config_show_reports_sources_and_machine_locks(clinic: Clinic, tmp_path: Path) -> None:
