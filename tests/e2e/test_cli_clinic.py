@@ -183,4 +183,8 @@ def test_self_test_json_lists_its_checks(clinic: Clinic) -> None:
     assert checks["keychain"]["ok"] is True
     assert "JsonFileTestKeyring" in checks["keychain"]["detail"]
     assert checks["database"]["ok"] is True, checks["database"]
+    models = checks["lesion analysis models"]
+    assert models["ok"] is True, models
+    assert models["required"] is False  # the app works without them
+    assert "verified and run" in models["detail"]
     assert CLINIC_NAME not in proc.stdout  # no clinic data in a machine check
