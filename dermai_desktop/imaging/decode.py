@@ -80,6 +80,6 @@ class PillowDecoder:
 def _orientation(image: Image.Image) -> int:
     try:
         value = int(image.getexif().get(_TAG_ORIENTATION, 1) or 1)
-    except Exception:
+    except Exception:  # Pillow raises many kinds of error on malformed EXIF: treat as upright
         return 1
     return value if 1 <= value <= 8 else 1

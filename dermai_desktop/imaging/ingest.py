@@ -149,7 +149,7 @@ def _read_exif(image: Image.Image) -> _ExifFacts:
         raw_time = sub.get(_TAG_DATETIME_ORIGINAL) or sub.get(_TAG_DATETIME_DIGITIZED)
         make = _clean_text(exif.get(_TAG_MAKE))
         model = _clean_text(exif.get(_TAG_MODEL))
-    except Exception:
+    except Exception:  # malformed EXIF raises ValueError, KeyError, struct.error, TypeError...
         return _ExifFacts(1, None, "")
     if make and model.lower().startswith(make.lower()):
         device = model  # "Canon Canon EOS R5" reads badly
