@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QMouseEvent,
+)
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from dermai_desktop.domain.body_map import site_at
@@ -23,6 +32,7 @@ from dermai_desktop.services.startup import ClinicGate, UnlockedClinic
 from dermai_desktop.ui.screens.lesions_panel import LesionsPanel
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.tasks import TaskRunner
+from dermai_desktop.ui.widgets.lesion_list import ID_ROLE
 from tests.ui.chart_support import WAIT_MS, open_chart, register_patient, session_for
 
 ARM = BodyPoint(BodyView.FRONT, 0.70, 0.32)  # the patient's left upper arm, from the front
@@ -215,6 +225,55 @@ def test_import_shows_one_line_per_rejected_file_and_the_timeline(
     assert "Traceback" not in message
     qtbot.waitUntil(lambda: len(panel.strip.image_ids()) == 1, timeout=WAIT_MS)
     assert not panel.strip.thumbs.item(0).icon().isNull()
+
+
+def _drop_files(widget: QWidget, pos: QPointF, files: list[Path]) -> bool:
+    """Drag ``files`` over ``widget`` and drop them at ``pos``, as a file manager would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    action = Qt.DropAction.CopyAction
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    point = pos.toPoint()
+    with warnings.catch_warnings():
+        # PySide6 flags the QPoint constructors deprecated but offers no QPointF ones for drags.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(point, action, mime, buttons, keys)
+        move = QDragMoveEvent(point, action, mime, buttons, keys)
+    QApplication.sendEvent(widget, enter)
+    QApplication.sendEvent(widget, move)
+    if not move.isAccepted():
+        return False
+    QApplication.sendEvent(widget, QDropEvent(pos, action, mime, buttons, keys))
+    return True
+
+
+def test_photos_dropped_on_a_marker_or_a_lesion_row_go_to_that_lesion(
+    qtbot: QtBot, clinic: Clinic, tasks: TaskRunner, tmp_path: Path
+) -> None:
+    arm = _add(clinic, "L1", ARM)
+    shin = _add(clinic, "L2", SHIN)
+    panel = _panel(qtbot, clinic.derm, tasks, clinic.patient)
+    images = clinic.clinic.services.images
+
+    # Onto the shin's marker on the body map: imported into L2, which becomes selected.
+    marker = panel.map.to_widget(SHIN)
+    assert _drop_files(panel.map, marker, [_png(tmp_path / "shin.png", "#703020")])
+    tasks.wait_idle(WAIT_MS)
+    assert panel.current_lesion_id() == str(shin.id)
+    assert len(images.images(clinic.derm.actor, shin.id)) == 1
+
+    # The bare body (no marker under the pointer) does not take photos.
+    empty_spot = panel.map.to_widget(BodyPoint(BodyView.BACK, 0.5, 0.5))
+    assert not _drop_files(panel.map, empty_spot, [_png(tmp_path / "nowhere.png")])
+
+    # Onto the arm's row in the lesion list.
+    rows = panel.list.rows
+    row = next(i for i in range(rows.count()) if rows.item(i).data(ID_ROLE) == str(arm.id))
+    centre = QPointF(rows.visualItemRect(rows.item(row)).center())
+    assert _drop_files(rows.viewport(), centre, [_png(tmp_path / "arm.png", "#402010")])
+    tasks.wait_idle(WAIT_MS)
+    assert len(images.images(clinic.derm.actor, arm.id)) == 1
+    assert len(images.images(clinic.derm.actor, shin.id)) == 1  # nothing else moved
 
 
 @pytest.fixture

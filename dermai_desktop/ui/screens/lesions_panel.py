@@ -37,6 +37,7 @@ from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.body_map import BodyMapWidget, MapMarker
+from dermai_desktop.ui.widgets.body_map_drop import MarkerDropTarget
 from dermai_desktop.ui.widgets.chart_common import card
 from dermai_desktop.ui.widgets.empty_state import EmptyState
 from dermai_desktop.ui.widgets.forms import button
@@ -195,6 +196,8 @@ class LesionsPanel(LesionImages):
         self.map.marker_activated.connect(lambda _lid: self.form.label.setFocus())
         self.list.lesion_selected.connect(self._list_selected)
         self.list.files_dropped.connect(self._dropped_on_lesion)
+        self.map_drop = MarkerDropTarget(self.map)
+        self.map_drop.files_dropped.connect(self._dropped_on_lesion)
         self.form.save_requested.connect(self._save)
         self.form.cancelled.connect(self._cancel)
         self.strip.view_requested.connect(lambda image_id: emit(self.view_requested, image_id))
