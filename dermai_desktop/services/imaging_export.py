@@ -103,7 +103,7 @@ class ImageExportOps:
         if len(image_ids) > MAX_EXPORT:
             raise ValidationFailed(f"Export at most {MAX_EXPORT} images at a time.")
         refused: list[tuple[ImageId, str]] = []
-        chosen: list[tuple[LesionImage, Lesion, Patient]] = []
+        chosen: list[tuple[LesionImage, Lesion]] = []
         with self._uow_factory(actor) as uow:
             for image_id in dict.fromkeys(image_ids):
                 image = load_image(uow, image_id)
@@ -111,17 +111,20 @@ class ImageExportOps:
                 if reason is not None:
                     refused.append((image.id, reason))
                     continue
-                chosen.append((image, load_lesion(uow, image.lesion_id), _patient(uow, image)))
+                chosen.append((image, load_lesion(uow, image.lesion_id)))
         items = []
-        for k, (image, lesion, patient) in enumerate(chosen, start=1):
+        for k, (image, lesion) in enumerate(chosen, start=1):
+            # No patient identifier in any file name, even on an original copy: file names
+            # end up in mail attachments and folder listings. The referral letter says whose
+            # photos these are; the name says which lesion and when.
             if deidentify:
                 stem = f"image-{k}-{image.modality.value.replace('_', '-')}"
             else:
-                stem = f"{slug(patient.mrn)}-{slug(lesion.label)}-{image.taken_on.isoformat()}-{k}"
+                stem = f"lesion-{slug(lesion.label)}-{image.taken_on.isoformat()}-{k}"
             items.append(ExportItem(image, self._store.get(image.sha256), stem))
         written = self._exporter.write_files(items, folder) if items else []
         by_patient: dict[PatientId, int] = {}
-        for image, _, _ in chosen:
+        for image, _ in chosen:
             by_patient[image.patient_id] = by_patient.get(image.patient_id, 0) + 1
         with self._uow_factory(actor) as uow:
             for patient_id, count in by_patient.items():

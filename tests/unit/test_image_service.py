@@ -278,8 +278,9 @@ def test_export_honours_consent_and_names_files(
     assert "does not cover teaching" in reason
     original = images.export_images(derm, [care.id], tmp_path / "orig", deidentify=False)
     patient = world.services.patients.get(derm, lesion.patient_id)
-    expected = f"{slug(patient.mrn)}-l1-{care.taken_on.isoformat()}-1.jpg"
+    expected = f"lesion-l1-{care.taken_on.isoformat()}-1.jpg"
     assert [p.name for p in original.written] == [expected]
+    assert slug(patient.mrn) not in expected  # no identifier even on an original copy
     assert original.written[0].read_bytes() == fake_image(tag="care")
     exports = [e.detail for e in world.db.events(AuditAction.EXPORT)]
     assert exports == [
