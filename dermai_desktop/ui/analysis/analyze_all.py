@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
 
 from dermai_desktop.domain.analysis import AnalysisResult
 from dermai_desktop.domain.errors import ExpectedError
-from dermai_desktop.domain.ids import LesionId
-from dermai_desktop.domain.users import Actor
-from dermai_desktop.ui.analysis.client import HIGH_SUSPICION, AnalysisClient, percent
+from dermai_desktop.ui.analysis.client import HIGH_SUSPICION, percent
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
@@ -72,25 +70,17 @@ class AnalyzeAllDialog(QDialog):
     def __init__(
         self,
         tasks: TaskRunner,
-        client: AnalysisClient,
-        actor: Actor,
-        lesion_id: LesionId,
+        run: Batch,
         *,
-        lesion_label: str,
+        title: str,
         image_names: dict[str, str],
         parent: QWidget | None = None,
-        title: str | None = None,
-        run: Batch | None = None,
     ) -> None:
+        """``run`` is what to analyse (a lesion's images, a visit's photos), on a worker."""
         super().__init__(parent)
         self.setObjectName("analyzeAllDialog")
-        self.setWindowTitle(title or f"Analyse all images of lesion {lesion_label}")
-        self._tasks, self._client, self._actor = tasks, client, actor
-        self._lesion_id, self._names = lesion_id, image_names
-        # What to analyse: a lesion's images by default, or any batch (a visit's photos).
-        self._run: Batch = run or (
-            lambda progress: client.analyze_lesion(actor, lesion_id, progress=progress)
-        )
+        self.setWindowTitle(title)
+        self._tasks, self._run, self._names = tasks, run, image_names
         self.results: list[AnalysisResult] = []
         layout = QVBoxLayout(self)
         layout.setSpacing(10)

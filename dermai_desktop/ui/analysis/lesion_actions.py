@@ -16,7 +16,7 @@ from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.imaging import LesionImage
 from dermai_desktop.domain.lesions import Lesion
 from dermai_desktop.domain.roles import Operation
-from dermai_desktop.ui.analysis.analyze_all import AnalyzeAllDialog
+from dermai_desktop.ui.analysis.analyze_all import AnalyzeAllDialog, Batch
 from dermai_desktop.ui.analysis.dialogs import PathologyDialog
 from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.tasks import TaskRunner
@@ -56,20 +56,12 @@ class LesionAnalysisActions(QObject):
             str(image.id): f"{fmt_date(image.taken_on)} · {SHORT_MODALITY[image.modality]}"
             for image in images
         }
-        dialog = AnalyzeAllDialog(
-            self._tasks,
-            self._session.services.analysis,
-            self._session.actor,
-            lesion.id,
-            lesion_label=lesion.label,
-            image_names=names,
-            parent=self._parent,
+        analysis, actor, lesion_id = self._session.services.analysis, self._session.actor, lesion.id
+        return self._run_batch(
+            lambda progress: analysis.analyze_lesion(actor, lesion_id, progress=progress),
+            f"Analyse all images of lesion {lesion.label}",
+            names,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.analyze_dialog = dialog
-        dialog.open()
-        dialog.start()
-        return dialog
 
     def analyze_visit(self, patient_id: PatientId) -> None:
         """Analyse every photo of the patient's latest visit (all lesions), with progress."""
@@ -90,21 +82,21 @@ class LesionAnalysisActions(QObject):
         )
         names = {str(image.id): SHORT_MODALITY[image.modality] for image in visit}
         analysis, actor = self._session.services.analysis, self._session.actor
+        self._run_batch(
+            lambda progress: analysis.analyze_visit(actor, patient_id, day, progress),
+            f"Analyse the visit of {fmt_date(day)}",
+            names,
+        )
+
+    def _run_batch(self, run: Batch, title: str, names: dict[str, str]) -> AnalyzeAllDialog:
         dialog = AnalyzeAllDialog(
-            self._tasks,
-            analysis,
-            actor,
-            visit[0].lesion_id,
-            lesion_label="",
-            image_names=names,
-            parent=self._parent,
-            title=f"Analyse the visit of {fmt_date(day)}",
-            run=lambda progress: analysis.analyze_visit(actor, patient_id, day, progress),
+            self._tasks, run, title=title, image_names=names, parent=self._parent
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.analyze_dialog = dialog
         dialog.open()
         dialog.start()
+        return dialog
 
     def record_pathology(self) -> PathologyDialog | None:
         lesion = self._selected()
