@@ -301,6 +301,7 @@ class LesionBrief:
     status: str
     first_seen_at: datetime
     image_count: int = 0
+    follow_up_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

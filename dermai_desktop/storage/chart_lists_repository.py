@@ -410,6 +410,7 @@ class SqlChartListRepository:
                 r.status,
                 datetime.combine(r.first_noted, time.min, tzinfo=UTC),
                 int(count or 0),
+                r.follow_up_months,
             )
             for r, count in rows
         ]

@@ -100,6 +100,13 @@ class InlineStatus(QLabel):
     def show_expected(self, exc: ExpectedError) -> None:
         self._set(exc.user_text(), "error")
 
+    def show_failure(self, exc: BaseException, report: Callable[[BaseException], None]) -> None:
+        """An expected problem in plain words here; anything else goes to ``report`` (a bug)."""
+        if isinstance(exc, ExpectedError):
+            self.show_expected(exc)
+        else:
+            report(exc)
+
     def show_info(self, text: str) -> None:
         self._set(text, "info")
 

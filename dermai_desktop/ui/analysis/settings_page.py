@@ -206,10 +206,7 @@ class AnalysisSettingsPage(QWidget):
             self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]

@@ -48,22 +48,8 @@ class ChartData:
     summary: Any | None = None  # services ChartSummary
     diagnoses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
-    #: Active lesions from the lesion service (None: not available to this build or role).
-    lesions_under_watch: list[Any] | None = None
     refusal: ExpectedError | None = None
     seconds: float = 0.0
-
-
-def read_under_watch(session: Session, patient_id: PatientId) -> list[Any] | None:
-    """The lesions still followed, or None when the lesion service cannot say (guarded:
-    the summary must open even if lesions are refused or not wired in)."""
-    lesions = getattr(session.services, "lesions", None)
-    if lesions is None:
-        return None
-    try:
-        return list(lesions.under_watch(session.actor, patient_id))
-    except ExpectedError:
-        return None
 
 
 def load_chart(session: Session, patient_id: PatientId) -> ChartData:
@@ -99,7 +85,6 @@ def load_chart(session: Session, patient_id: PatientId) -> ChartData:
         summary=summary,
         diagnoses=diagnoses,
         names=names,
-        lesions_under_watch=read_under_watch(session, patient_id),
         seconds=time.perf_counter() - started,
     )
 
@@ -311,9 +296,7 @@ class ChartScreen(QWidget):
             self.visits.set_chart(data.chart, data.diagnoses)
         if self.is_built("lesions"):
             self.lesions.set_patient(str(pid))
-        self.summary.show_summary(
-            data.summary, data.chart.notes, data.chart.encounters, data.lesions_under_watch
-        )
+        self.summary.show_summary(data.summary, data.chart.notes, data.chart.encounters)
         self.stack.setCurrentWidget(self.tabs)
         self._load_templates()
         emit(self.loaded, str(pid))
@@ -385,18 +368,16 @@ class ChartScreen(QWidget):
 
         want_lists = any(self.is_built(k) for k in ("problems", "allergies", "medications"))
 
-        session = self._session
-
-        def read() -> tuple[Any, Any, Chart, list[Any] | None]:
+        def read() -> tuple[Any, Any, Chart]:
             summary = services.charts.chart_summary(actor, pid)
             lists = services.chart_lists.lists(actor, pid) if want_lists else None
             chart = services.charts.open_chart(actor, pid)
-            return summary, lists, chart, read_under_watch(session, pid)
+            return summary, lists, chart
 
-        def apply(result: tuple[Any, Any, Chart, list[Any] | None]) -> None:
-            summary, lists, chart, lesions = result
+        def apply(result: tuple[Any, Any, Chart]) -> None:
+            summary, lists, chart = result
             self._apply_lists(summary, lists)
-            self.summary.show_summary(summary, chart.notes, chart.encounters, lesions)
+            self.summary.show_summary(summary, chart.notes, chart.encounters)
 
         self._tasks.run(read, on_success=apply, on_error=self._refused, owner=self)
 
@@ -442,10 +423,7 @@ class ChartScreen(QWidget):
             self.visits.set_templates(self._templates)
 
     def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def has_unsaved_draft(self) -> bool:
         return self.is_built("visits") and self.visits.has_unsaved_draft()
@@ -457,4 +435,4 @@ class ChartScreen(QWidget):
         super().keyPressEvent(event)
 
 
-__all__ = ["TABS", "ChartData", "ChartScreen", "load_chart", "read_under_watch"]
+__all__ = ["TABS", "ChartData", "ChartScreen", "load_chart"]

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.roles import Operation
 from dermai_desktop.domain.scheduling import TRANSITIONS, AppointmentStatus
 from dermai_desktop.ui import theme
@@ -323,10 +322,7 @@ class CheckInScreen(QWidget):
             emit(self.open_chart_requested, str(self.rows[row].listing.patient.patient_id))
 
     def _error(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

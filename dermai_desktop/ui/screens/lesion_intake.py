@@ -107,7 +107,7 @@ class OfferBar(QFrame):
 def _service_folder_watch(session: Session) -> FolderWatchFactory | None:
     """The workstation's own folder watching, through the image service (None if it has none)."""
     images = session.services.images
-    if not getattr(images, "can_watch_folders", False):
+    if not images.can_watch_folders:
         return None
     return lambda folder: images.watch_folder(session.actor, folder)
 

@@ -336,10 +336,7 @@ class LesionsPanel(LesionImages):
 
         def refused(exc: BaseException) -> None:
             self.form.save_button.setEnabled(True)
-            if isinstance(exc, ExpectedError):
-                self.form.status.show_expected(exc)
-            else:
-                self._tasks.report(exc)
+            self.form.status.show_failure(exc, self._tasks.report)
 
         self._tasks.run(write, on_success=saved, on_error=refused, owner=self)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
 from dermai_desktop.ui.session import Session
@@ -123,7 +122,4 @@ class LockScreen(QWidget):
         self.password_edit.setReadOnly(False)
         self.password_edit.clear()
         self.password_edit.setFocus()
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)

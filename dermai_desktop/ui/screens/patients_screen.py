@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.domain.patient_search import parse_query
 from dermai_desktop.domain.patients import Patient
@@ -315,10 +314,7 @@ class PatientsScreen(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     # --- keyboard ---------------------------------------------------------------------------
 

@@ -69,10 +69,7 @@ class _TaskDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             ok_button.setEnabled(True)
-            if isinstance(exc, ExpectedError):
-                self.status.show_expected(exc)
-            else:
-                self._tasks.report(exc)
+            self.status.show_failure(exc, self._tasks.report)
 
         def done(result: object) -> None:
             emit(self.succeeded, result)
@@ -594,10 +591,7 @@ class FreeSlotDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.search_button.setEnabled(True)
-            if isinstance(exc, ExpectedError):
-                self.status.show_expected(exc)
-            else:
-                self._tasks.report(exc)
+            self.status.show_failure(exc, self._tasks.report)
 
         self._tasks.run(
             lambda: self._client.free_slots(code, provider, after),

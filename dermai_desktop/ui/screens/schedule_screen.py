@@ -504,10 +504,7 @@ class ScheduleScreen(ScheduleActions):
     # --- plumbing --------------------------------------------------------------------------
 
     def _show_error(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def _open(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.roles import Operation, Role
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.analysis.settings_page import AnalysisSettingsPage
@@ -143,7 +142,6 @@ class SettingsScreen(QWidget):
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._pending: dict[str, object] = {}
         self._keep_after_refresh: dict[str, object] = {}
         self._session = session
         self._tasks = tasks
@@ -312,8 +310,12 @@ class SettingsScreen(QWidget):
             return changes
 
         self.save_button.setEnabled(False)
-        self._pending = dict(changes)
-        self._tasks.run(apply, on_success=self._on_saved, on_error=self._on_save_failed, owner=self)
+        self._tasks.run(
+            apply,
+            on_success=self._on_saved,
+            on_error=lambda exc: self._on_save_failed(exc, changes),
+            owner=self,
+        )
 
     def _on_saved(self, changes: dict[str, object]) -> None:
         count = len(changes)
@@ -322,18 +324,15 @@ class SettingsScreen(QWidget):
             emit(self.theme_changed, str(changes["ui.theme"]))
         self.refresh()
 
-    def _on_save_failed(self, exc: BaseException) -> None:
+    def _on_save_failed(self, exc: BaseException, attempted: dict[str, object]) -> None:
         self._show_problem(exc)
         # Some changes may have been saved before the refusal; show what is really in force,
         # then put back what the user typed and was not saved, so they can correct it.
-        self._keep_after_refresh = self._pending
+        self._keep_after_refresh = attempted
         self.refresh()
 
     def _show_problem(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)  # type: ignore[arg-type]

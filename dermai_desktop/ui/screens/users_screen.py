@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.roles import Operation, Role
 from dermai_desktop.domain.users import User
 from dermai_desktop.ui import theme
@@ -221,10 +220,7 @@ class UsersScreen(QWidget):
         self.refresh()
 
     def _show_refusal(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
     def _open(self, dialog: QDialog) -> None:
         self.status.clear_message()

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.patients import SoapNote
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
@@ -78,10 +77,7 @@ class TaskDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
 
 class NameBook:

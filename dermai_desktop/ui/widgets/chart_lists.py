@@ -28,7 +28,6 @@ from dermai_desktop.domain.chart_lists import (
     MedicationStatus,
     Problem,
 )
-from dermai_desktop.domain.errors import ExpectedError
 from dermai_desktop.domain.ids import PatientId
 from dermai_desktop.ui import theme
 from dermai_desktop.ui.messages import InlineStatus
@@ -354,10 +353,7 @@ class ListPanel(QWidget):
         emit(self.changed, row)
 
     def _refused(self, exc: BaseException) -> None:
-        if isinstance(exc, ExpectedError):
-            self.status.show_expected(exc)
-        else:
-            self._tasks.report(exc)
+        self.status.show_failure(exc, self._tasks.report)
 
 
 __all__ = ["ALLERGIES", "MEDICATIONS", "PROBLEMS", "ListPanel", "ListSpec"]

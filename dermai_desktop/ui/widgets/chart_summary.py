@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from dermai_desktop.domain.chart_lists import AllergySeverity
+from dermai_desktop.domain.lesions import LesionStatus
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.widgets.chart_common import (
     NameBook,
@@ -55,6 +56,19 @@ def _empty(text: str) -> QLabel:
     label.setObjectName("summaryEmpty")
     label.setWordWrap(True)
     return label
+
+
+def lesion_detail(lesion: Any) -> str:
+    """ "Watch · review 3 mo · 2 images" for a lesion under watch (a ``LesionBrief``)."""
+    try:
+        status = LesionStatus(lesion.status).label
+    except ValueError:  # a status this version does not know: show it as stored
+        status = str(lesion.status)
+    parts = [status]
+    if lesion.follow_up_months:
+        parts.append(f"review {lesion.follow_up_months} mo")
+    parts.append(f"{lesion.image_count} image{'s' if lesion.image_count != 1 else ''}")
+    return " · ".join(parts)
 
 
 class SummaryPanel(QScrollArea):
@@ -115,13 +129,8 @@ class SummaryPanel(QScrollArea):
         summary: Any | None,
         notes: Sequence[Any],
         encounters: Sequence[Any],
-        lesions_under_watch: Sequence[Any] | None = None,
     ) -> None:
-        """Fill every card; ``summary`` is the service's ChartSummary (None: lists unavailable).
-
-        ``lesions_under_watch``: the lesion service's active lesions; when None the
-        summary's own brief list is shown.
-        """
+        """Fill every card; ``summary`` is the service's ChartSummary (None: lists unavailable)."""
         problems = summary.active_problems if summary else ()
         allergies = summary.allergies if summary else ()
         medications = summary.current_medications if summary else ()
@@ -156,25 +165,10 @@ class SummaryPanel(QScrollArea):
             ],
             "No current medications.",
         )
-        if lesions_under_watch is not None:
-            lesion_rows = [
-                _line(
-                    f"{lesion.label} — {lesion.site}",
-                    lesion.status.label
-                    + (
-                        f" · review {lesion.follow_up_months} mo" if lesion.follow_up_months else ""
-                    ),
-                )
-                for lesion in lesions_under_watch
-            ]
-        else:
-            lesion_rows = [
-                _line(
-                    f"{lesion.label} — {lesion.body_site}",
-                    f"{lesion.image_count} image{'s' if lesion.image_count != 1 else ''}",
-                )
-                for lesion in lesions
-            ]
+        lesion_rows = [
+            _line(f"{lesion.label} — {lesion.body_site}", lesion_detail(lesion))
+            for lesion in lesions
+        ]
         self._fill(
             "lesions",
             lesion_rows,
