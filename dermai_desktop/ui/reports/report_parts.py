@@ -14,8 +14,7 @@ from PySide6.QtSvg import QSvgRenderer
 from dermai_desktop.domain.body_map import ASPECT_RATIO
 from dermai_desktop.domain.imaging import GrowthPoint
 from dermai_desktop.domain.lesions import BodyView, Lesion, LesionStatus
-from dermai_desktop.ui import theme
-from dermai_desktop.ui.widgets.body_map import STATUS_COLOURS, VIEW_TITLES
+from dermai_desktop.ui.widgets.body_map import STATUS_COLOURS, VIEW_TITLES, body_map_svg
 
 if TYPE_CHECKING:
     from dermai_desktop.services.imaging_dto import LesionReport
@@ -28,12 +27,8 @@ VIEWS = (BodyView.FRONT, BodyView.BACK, BodyView.LEFT, BodyView.RIGHT)
 
 @cache
 def _renderer(view: BodyView) -> QSvgRenderer | None:
-    root = theme.resources_dir()
-    if root is None:
-        return None
-    try:
-        data = (root / "body_map" / f"{view.value}.svg").read_bytes()
-    except OSError:
+    data = body_map_svg(view)
+    if data is None:
         return None
     renderer = QSvgRenderer(QByteArray(data))
     return renderer if renderer.isValid() else None

@@ -14,6 +14,7 @@ Ctrl+arrows nudge the selected marker, Enter opens it, Escape cancels placing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -72,7 +73,9 @@ class MapMarker:
     site: str = ""
 
 
-def _art_svg(view: BodyView) -> bytes | None:
+@cache
+def body_map_svg(view: BodyView) -> bytes | None:
+    """The silhouette art for ``view`` (read once per run; None if the resources are missing)."""
     root = theme.resources_dir()
     if root is None:
         return None
@@ -111,7 +114,7 @@ class BodyMapWidget(QWidget):
         self.setMinimumSize(QSize(420, 300))
         self._renderers: dict[BodyView, QSvgRenderer] = {}
         for view in VIEWS:
-            data = _art_svg(view)
+            data = body_map_svg(view)
             if data is not None:
                 self._renderers[view] = QSvgRenderer(data, self)
         self._markers: list[MapMarker] = []
