@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from dermai_desktop.domain.errors import ExpectedError, NotFound, PermissionDenied
-from dermai_desktop.domain.ids import PatientId
+from dermai_desktop.domain.ids import LesionId, PatientId
 from dermai_desktop.domain.patients import Patient
 from dermai_desktop.services.dto import Chart
 from dermai_desktop.ui.messages import InlineStatus
@@ -179,7 +179,13 @@ class ChartScreen(QWidget):
 
     def _lesion_windows(self) -> LesionWindows:
         """The Lesions tab's viewer, comparison, growth chart, report and export windows."""
-        windows = LesionWindows(self._session, self._tasks, lambda: self.patient_id, self)
+        windows = LesionWindows(
+            self._session,
+            self._tasks,
+            lambda: self.patient_id,
+            self,
+            lesion_labels=self._lesion_labels,
+        )
         self.view_image_requested.connect(windows.open_viewer)
         self.compare_images_requested.connect(windows.open_compare)
         self.growth_requested.connect(windows.open_growth)
@@ -187,6 +193,12 @@ class ChartScreen(QWidget):
         self.image_export_requested.connect(windows.open_export)
         windows.lesions_changed.connect(self._lesions_changed)
         return windows
+
+    def _lesion_labels(self) -> dict[LesionId, str]:
+        panel = self._panels.get("lesions")
+        if not isinstance(panel, LesionsPanel):
+            return {}
+        return {lesion.id: lesion.label for lesion in panel.lesions}
 
     def _lesions_changed(self) -> None:
         panel = self._panels.get("lesions")

@@ -101,7 +101,7 @@ class ImageExportDialog(QDialog):
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setAccessibleName("Images to export")
         self.deidentified = QRadioButton("De-identified (no name or record number)")
-        self.original = QRadioButton("Original (named files, for the patient's own care team)")
+        self.original = QRadioButton("Original (files named by lesion and date)")
         self.deidentified.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.deidentified)

@@ -60,10 +60,12 @@ class LesionWindows(QObject):
         tasks: TaskRunner,
         patient_id: Callable[[], PatientId | None],
         parent: QWidget,
+        lesion_labels: Callable[[], dict[LesionId, str]] = dict,
     ) -> None:
         super().__init__(parent)
         self._session, self._tasks = session, tasks
         self._patient_id = patient_id
+        self._lesion_labels = lesion_labels  # "L2" beside each photo in the export list
         self._parent = parent
         self.windows: dict[str, QWidget] = {}
         self.report_runner = LesionReportRunner(
@@ -168,6 +170,7 @@ class LesionWindows(QObject):
             self._session.services.images,
             self._session.actor,
             patient_id,
+            lesion_labels=self._lesion_labels(),
             preselect=[ImageId(i) for i in image_ids],
             parent=self._parent,
         )

@@ -173,6 +173,7 @@ class SettingsScreen(QWidget):
         if session.may(Operation.ANALYSIS_RUN) or session.may(Operation.ANALYSIS_VALIDATION):
             self.analysis_page = AnalysisSettingsPage(session, tasks)
             self.tabs = QTabWidget()
+            self.tabs.setObjectName("settingsTabs")
             self.tabs.addTab(self._scroll, "Clinic settings")
             self.tabs.addTab(self.analysis_page, "Lesion analysis")
             layout.addWidget(self.tabs, 1)
@@ -206,7 +207,9 @@ class SettingsScreen(QWidget):
         body = QWidget()
         body.setObjectName("scrollBody")
         grid = QGridLayout(body)
-        grid.setContentsMargins(0, 0, 12, 0)
+        # Inside the tab pane the rows need room from its border; alone on the page they do not.
+        inset = 12 if self.tabs is not None else 0
+        grid.setContentsMargins(inset, inset // 2, 12, inset // 2)
         grid.setHorizontalSpacing(20)
         grid.setVerticalSpacing(6)
         grid.setColumnStretch(0, 1)
