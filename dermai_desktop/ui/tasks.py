@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections.abc import Callable
@@ -9,7 +10,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDeadlineTimer,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 
 from dermai_desktop.ui.signals import emit
 
@@ -30,6 +39,9 @@ class _Pending:
 class _Outcome:
     ok: bool
     payload: object
+    #: The job's callable, handed back so that its last reference (and any widget its
+    #: closure holds) is normally dropped on the GUI thread rather than the worker.
+    fn: object = None
 
 
 class _Job(QRunnable):
@@ -39,15 +51,67 @@ class _Job(QRunnable):
         super().__init__()
         self._runner = runner
         self._job_id = job_id
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
 
     def run(self) -> None:
+        fn, self._fn = self._fn, None
+        if fn is None:  # a QRunnable runs once; nothing left to do
+            return
         try:
-            result = self._fn()
+            outcome = _Outcome(True, fn(), fn)
         except BaseException as exc:
-            emit(self._runner._finished, self._job_id, _Outcome(ok=False, payload=exc))
-        else:
-            emit(self._runner._finished, self._job_id, _Outcome(ok=True, payload=result))
+            outcome = _Outcome(False, exc, fn)
+        del fn  # from here the outcome, bound for the GUI thread, holds the callable
+        emit(self._runner._finished, self._job_id, outcome)
+
+
+class _GuiThreadGarbageCollector(QObject):
+    """Python's cycle collector runs on whichever thread happens to allocate. A Qt object
+    caught in a garbage cycle could then be destroyed on a worker thread, which crashes
+    Qt (seen: a closed dialog collected while the database thread read rows). While any
+    TaskRunner lives, automatic collection is off and done here, on the GUI thread, with
+    the interpreter's own generation thresholds.
+    """
+
+    _users = 0
+    _instance: _GuiThreadGarbageCollector | None = None
+
+    def __init__(self) -> None:
+        super().__init__(QCoreApplication.instance())
+        self._thresholds = gc.get_threshold()
+        self._timer = QTimer(self)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.collect)
+
+    @classmethod
+    def acquire(cls) -> None:
+        if QCoreApplication.instance() is None:
+            return  # no event loop to collect on: leave the interpreter's collector alone
+        if cls._instance is None:
+            cls._instance = cls()
+        if cls._users == 0:
+            gc.disable()
+            cls._instance._timer.start()
+        cls._users += 1
+
+    @classmethod
+    def release(cls) -> None:
+        if cls._instance is None or cls._users == 0:
+            return
+        cls._users -= 1
+        if cls._users == 0:
+            cls._instance._timer.stop()
+            gc.enable()
+
+    def collect(self) -> None:
+        first, second, third = self._thresholds
+        young, middle, old = gc.get_count()
+        if young > first:
+            gc.collect(0)
+            if middle > second:
+                gc.collect(1)
+                if old > third:
+                    gc.collect(2)
 
 
 class TaskRunner(QObject):
@@ -77,6 +141,8 @@ class TaskRunner(QObject):
         self._error_handler: ErrorHandler | None = None
         # A queued connection: the worker emits, the GUI thread's event loop delivers.
         self._finished.connect(self._on_finished)
+        _GuiThreadGarbageCollector.acquire()
+        self._collecting = True
 
     def set_error_handler(self, handler: ErrorHandler) -> None:
         """Where failures go when a caller gives no ``on_error`` (the error surface)."""
@@ -131,6 +197,9 @@ class TaskRunner(QObject):
         for pool in self._pools.values():
             pool.waitForDone(timeout_ms)
         self._pending.clear()
+        if self._collecting:
+            self._collecting = False
+            _GuiThreadGarbageCollector.release()
 
     def _on_finished(self, job_id: int, outcome: _Outcome) -> None:
         ok, payload = outcome.ok, outcome.payload
