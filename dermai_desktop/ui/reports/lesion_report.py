@@ -42,6 +42,7 @@ from dermai_desktop.ui.reports.report_parts import (
     growth_height,
     lesion_heading,
 )
+from dermai_desktop.ui.worker_images import qimage_from_jpeg
 
 #: Pictures are decoded no larger than this: plenty for a 45 mm wide print at 300 dpi.
 PICTURE_SIDE = 640
@@ -63,17 +64,9 @@ def decode_pictures(report: LesionReport, max_side: int = PICTURE_SIDE) -> Pictu
     pictures: Pictures = {}
     for entry in report.lesions:
         for item in entry.images:
-            image = QImage.fromData(item.jpeg)
-            if image.isNull():
-                continue
-            if max(image.width(), image.height()) > max_side:
-                image = image.scaled(
-                    max_side,
-                    max_side,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            pictures[item.image.id] = image
+            image = qimage_from_jpeg(item.jpeg, max_side)
+            if not image.isNull():
+                pictures[item.image.id] = image
     return pictures
 
 

@@ -42,6 +42,7 @@ from dermai_desktop.services.imaging import ImageService
 from dermai_desktop.services.imaging_dto import ExportOutcome
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
+from dermai_desktop.ui.worker_images import qimage_from_jpeg
 
 THUMB = 72
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -55,7 +56,7 @@ USE_CHOICES = (
 
 def _load_thumbnail(images: ImageService, actor: Actor, image_id: ImageId) -> QImage:
     """Read and decode one thumbnail (worker thread: QImage, unlike QPixmap, is safe there)."""
-    return QImage.fromData(images.thumbnail(actor, image_id))
+    return qimage_from_jpeg(images.thumbnail(actor, image_id))
 
 
 class ImageExportDialog(QDialog):

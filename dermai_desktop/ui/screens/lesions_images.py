@@ -25,6 +25,7 @@ from dermai_desktop.ui.session import Session
 from dermai_desktop.ui.signals import emit
 from dermai_desktop.ui.tasks import TaskRunner
 from dermai_desktop.ui.widgets.image_strip import ImageStrip
+from dermai_desktop.ui.worker_images import qimage_from_jpeg
 
 
 def load_thumbnails(session: Session, lesion_id: str) -> list[tuple[Any, QImage | None]]:
@@ -33,7 +34,7 @@ def load_thumbnails(session: Session, lesion_id: str) -> list[tuple[Any, QImage 
     found: list[tuple[Any, QImage | None]] = []
     for image in images.images(actor, LesionId(lesion_id)):
         try:
-            thumb: QImage | None = QImage.fromData(images.thumbnail(actor, image.id))
+            thumb: QImage | None = qimage_from_jpeg(images.thumbnail(actor, image.id))
         except ExpectedError:
             thumb = None  # shown as a titled tile; the viewer says what is wrong
         found.append((image, thumb))
