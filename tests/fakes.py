@@ -120,6 +120,16 @@ class FakeState:
     imaging: FakeImagingState = field(default_factory=FakeImagingState)
     analysis: FakeAnalysisState = field(default_factory=FakeAnalysisState)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> FakeState:
+        # Audit events are frozen and append-only, so a copy may share them (the list itself is
+        # new). Copying every event on every unit of work made long scenarios quadratic.
+        for event in self.audit:
+            memo[id(event)] = event
+        clone = copy.copy(self)
+        for name in self.__dataclass_fields__:
+            setattr(clone, name, copy.deepcopy(getattr(self, name), memo))
+        return clone
+
 
 class FakeUserRepository:
     def __init__(self, state: FakeState) -> None:

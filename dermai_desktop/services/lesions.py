@@ -94,12 +94,6 @@ class LesionService:
         with self._uow_factory(actor) as uow:
             return load_lesion(uow, lesion_id)
 
-    def under_watch(self, actor: Actor, patient_id: PatientId) -> list[Lesion]:
-        """Lesions still being followed, for the chart summary (audited with the chart)."""
-        self._gate.require(actor, Operation.CHART_VIEW, patient_id=patient_id, entity_type="lesion")
-        with self._uow_factory(actor) as uow:
-            return [x for x in uow.lesions.for_patient(patient_id) if x.status.is_active]
-
     def standing_consent(self, actor: Actor, patient_id: PatientId) -> ConsentScope:
         """The scope new images of this patient get at import (clinical care only by default)."""
         self._gate.require(

@@ -197,19 +197,38 @@ def main() -> None:  # noqa: PLR0915
     ap.add_argument("--tau", type=float, default=0.0, help="balanced rule folded into probs")
     ap.add_argument("--name", default="ens")
     ap.add_argument("--ship", action="store_true", help="write models/lesion_classifier.onnx")
+    ap.add_argument(
+        "--split",
+        choices=data.SPLITS,
+        default="product",
+        help="the members' training split (dermamnist: the MedMNIST-protocol benchmark model)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="also copy the ONNX file here, with a small JSON record beside it (benchmark model)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
 
     mem = [load_member(s) for s in args.member]
+    for m in mem:
+        member_split = m.get("summary", {}).get("args", {}).get("split", "product")
+        if member_split != args.split:
+            raise SystemExit(
+                f"{m['spec']} was trained on split {member_split!r}, not {args.split!r}"
+            )
     in_size = max(m["size"] for m in mem)
     table = data.load_table()
     imgs = data.load_images(table, in_size)
-    masks = data.masks_for_model(table)
+    masks = data.masks_for_model(table, args.split)
     yv, yc = table.y[masks["val"]], table.y[masks["val_clean"]]
     xv, xc = imgs[masks["val"]], imgs[masks["val_clean"]]
     # Training prior and class weights (same recipe for every member): the balanced rule's prior.
     tr_counts = np.bincount(table.y[masks["train"]], minlength=len(data.CLASSES)).astype(np.float64)
-    w = tr_counts**-0.5
+    powers = {m.get("summary", {}).get("args", {}).get("balance_power", 0.5) for m in mem}
+    w = tr_counts ** -float(powers.pop() if len(powers) == 1 else 0.5)
     eff = tr_counts * w / np.sum(tr_counts * w)  # the prior the weighted loss effectively learns
     log_prior = np.log(eff)
 
@@ -328,8 +347,38 @@ def main() -> None:  # noqa: PLR0915
     (run / "export.json").write_text(json.dumps(info, indent=2, default=float) + "\n")
     print(json.dumps({"parity": parity, "T": t_fin, "tau": args.tau, "bytes": out.stat().st_size}))
     if args.ship:
+        if args.split != "product":
+            raise SystemExit("only a product-split model can be shipped in the app")
         (data.REPO / "models" / "lesion_classifier.onnx").write_bytes(out.read_bytes())
         print("shipped")
+    if args.out:
+        import hashlib
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(out.read_bytes())
+        record = {
+            "file": args.out.name,
+            "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+            "split": args.split,
+            "members": [
+                {
+                    "spec": m["spec"],
+                    "arch": m["arch"],
+                    "size": m["size"],
+                    "best_epoch": m.get("summary", {}).get("best_epoch"),
+                    "epochs_run": m.get("summary", {}).get("epochs_run"),
+                    "train_minutes": m.get("summary", {}).get("train_minutes"),
+                    "args": m.get("summary", {}).get("args"),
+                }
+                for m in mem
+            ],
+            "val": report,
+            "final_val": info["ensemble"]["final_val"],  # type: ignore[index]
+            "temperature": t_fin,
+            "parity_onnxruntime_vs_torch": parity,
+        }
+        args.out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=float) + "\n")
+        print(f"written {args.out}")
 
 
 if __name__ == "__main__":

@@ -320,8 +320,14 @@ def card_markdown(card: dict) -> str:
         ]
         for row in m["literature"]:
             lines.append(f"| {row['model']} | {row['acc']:.3f} | {row['auc']:.3f} |")
+        bench = o.get("recipe_under_protocol")
+        if bench:
+            lines.append(
+                f"| **our recipe under the MedMNIST protocol**: all {bench['train_images']} official train images, selected on the "
+                f"{bench['val_images']} val images (`{bench['file']}`, not shipped in the app) | **{bench['acc']:.3f}** | **{bench['auc']:.3f}** |"
+            )
         lines += [
-            f"| **this model** (measured) | **{o['acc']:.3f}** | **{o['auc']:.3f}** |",
+            f"| this model (the shipped product model: {o.get('n_train', 'fewer')} train images, the held-out lesion groups left out) | {o['acc']:.3f} | {o['auc']:.3f} |",
             f"| this model, the {o['non_leaked']['n']} test images whose lesion is not in its training set | {o['non_leaked']['acc']:.3f} | {o['non_leaked']['auc']:.3f} |",
             *(
                 [
@@ -331,11 +337,21 @@ def card_markdown(card: dict) -> str:
                 else []
             ),
             "",
-            "Targets of issue #5: ACC > .80 and AUC > .94"
+            "Targets of issue #5: ACC > .80 and AUC > .94."
             + (
-                " — reached."
+                (
+                    " Reached by our recipe under the MedMNIST protocol."
+                    if bench["acc"] > 0.80 and bench["auc"] > 0.94
+                    else " **Not reached** by our recipe under the MedMNIST protocol."
+                )
+                if bench
+                else ""
+            )
+            + (
+                " The shipped product model reaches them too."
                 if o["acc"] > 0.80 and o["auc"] > 0.94
-                else " — **not reached** (figures above are what was measured)."
+                else " The shipped product model: not reached either (it trains on fewer images, leaving the held-out "
+                "lesion groups out so that evaluation 2 stays honest)."
             ),
             "",
             "## Evaluation 2: lesion-grouped held-out set (the product's figure)",
@@ -423,6 +439,22 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
+def refresh_metrics() -> None:
+    """Re-read ``metrics.json`` into the shipped card: the run folder (git-ignored) is not needed,
+    so a fresh checkout can refresh the card after ``evaluate.py``."""
+    card_path = MODELS / f"{NAME}.card.json"
+    card = json.loads(card_path.read_text())
+    if sha256(MODELS / f"{NAME}.onnx") != card["sha256"]:
+        raise SystemExit("the .onnx file does not match its card: export it again instead")
+    metrics = json.loads((MODELS / f"{NAME}.metrics.json").read_text())
+    if metrics["sha256"] != card["sha256"]:
+        raise SystemExit("metrics.json was measured on another file: run evaluate.py first")
+    card["metrics"] = metrics
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    (MODELS / f"{NAME}.md").write_text(card_markdown(card))
+    print(f"refreshed {card_path.name} and {NAME}.md")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -434,11 +466,20 @@ def main() -> None:
         help="rewrite the card from the existing .onnx and metrics.json",
     )
     ap.add_argument(
+        "--refresh-metrics",
+        action="store_true",
+        help="put the current metrics.json into the existing card (JSON + Markdown) without the run "
+        "folder; refuses if the .onnx file no longer matches the card",
+    )
+    ap.add_argument(
         "--ablation",
         action="store_true",
         help="export into the run folder only (for measuring a variant; no card, models/ untouched)",
     )
     args = ap.parse_args()
+    if args.refresh_metrics:
+        refresh_metrics()
+        return
     if args.ablation:
         info = export_onnx(args.run, args.run / f"{NAME}.onnx")
         print(json.dumps(info["parity_onnxruntime_vs_torch"]))

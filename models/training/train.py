@@ -110,6 +110,12 @@ def main() -> None:  # noqa: PLR0915 — one linear recipe reads best top to bot
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--name", default="r8-32_80")
     ap.add_argument("--arch", default="r8-32")
+    ap.add_argument(
+        "--split",
+        choices=data.SPLITS,
+        default="product",
+        help="product: held-out fold excluded (shipped model); dermamnist: MedMNIST protocol",
+    )
     ap.add_argument("--size", type=int, default=80)
     ap.add_argument("--epochs", type=int, default=28)
     ap.add_argument("--batch", type=int, default=64)
@@ -142,7 +148,7 @@ def main() -> None:  # noqa: PLR0915 — one linear recipe reads best top to bot
 
     table = data.load_table(args.data)
     imgs = data.load_images(table, args.size, args.data)
-    m = data.masks_for_model(table)
+    m = data.masks_for_model(table, args.split)
     xtr, ytr = imgs[m["train"]], table.y[m["train"]]
     xva, yva = imgs[m["val"]], table.y[m["val"]]
     xvc, yvc = imgs[m["val_clean"]], table.y[m["val_clean"]]

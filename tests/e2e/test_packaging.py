@@ -40,13 +40,14 @@ def test_the_wheel_ships_code_migrations_and_resources(tmp_path: Path) -> None:
     ):
         assert needed in names, needed
     # The models travel intact (the engine refuses a file whose SHA-256 differs from its card),
-    # and nothing of the training recipe or its runs comes along.
+    # and nothing of the training recipe, its runs or the benchmark-only model comes along.
     archive = zipfile.ZipFile(wheel)
     for model in ("lesion_classifier", "lesion_segmenter"):
         card = json.loads(archive.read(f"dermai_desktop/models_data/{model}.card.json"))
         shipped = archive.read(f"dermai_desktop/models_data/{card['file']}")
         assert hashlib.sha256(shipped).hexdigest() == card["sha256"]
     assert not any(n.startswith("dermai_desktop/models_data/training") for n in names)
+    assert not any(n.startswith("dermai_desktop/models_data/benchmark") for n in names)
     versions = {n for n in names if n.startswith("dermai_desktop/storage/migrations/versions/0")}
     assert len(versions) == len(
         list((ROOT / "dermai_desktop/storage/migrations/versions").glob("0*.py"))

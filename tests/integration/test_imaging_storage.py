@@ -181,7 +181,6 @@ def test_lesions_and_recalls_round_trip(
         lesions.update(doctor, lesion.id, _draft(), lesion.version)
     lesions.add(doctor, patient, _draft(label="a2", status=LesionStatus.BENIGN))
     assert [x.label for x in lesions.lesions(doctor, patient)] == ["a2", "L1"]
-    assert [x.label for x in lesions.under_watch(doctor, patient)] == ["L1"]
     assert lesions.standing_consent(doctor, patient) is ConsentScope.CARE_ONLY
     lesions.set_standing_consent(doctor, patient, ConsentScope.TEACHING)
     lesions.set_standing_consent(doctor, patient, ConsentScope.RESEARCH)

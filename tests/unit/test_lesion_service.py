@@ -49,7 +49,7 @@ def _recalls(world: World) -> dict[str, Recall]:
     return {str(k): v for k, v in world.db.state.schedule.recalls.items()}
 
 
-def test_add_list_get_and_under_watch(world: World, patient: PatientId) -> None:
+def test_add_list_and_get(world: World, patient: PatientId) -> None:
     derm = world.actors[Role.DERMATOLOGIST]
     lesions = world.services.lesions
     first = lesions.add(derm, patient, lesion_draft(label="  L2 ", impression=" naevus "))
@@ -58,7 +58,6 @@ def test_add_list_get_and_under_watch(world: World, patient: PatientId) -> None:
     assert first.recall_id is None
     assert [x.label for x in lesions.lesions(derm, patient)] == ["L1", "L2"]
     assert lesions.get(derm, first.id) == first
-    assert [x.id for x in lesions.under_watch(derm, patient)] == [first.id]
     created = world.db.events(AuditAction.CREATE)
     assert [e.entity_id for e in created if e.entity_type == "lesion"] == [first.id, second.id]
     [view] = [e for e in world.db.events(AuditAction.VIEW) if e.entity_type == "lesion"]
@@ -191,7 +190,6 @@ def test_only_clinicians_see_or_change_lesions(
     attempts = (
         lambda: world.services.lesions.lesions(actor, patient),
         lambda: world.services.lesions.get(actor, lesion.id),
-        lambda: world.services.lesions.under_watch(actor, patient),
         lambda: world.services.lesions.add(actor, patient, lesion_draft()),
         lambda: world.services.lesions.update(actor, lesion.id, lesion_draft(), 1),
         lambda: world.services.lesions.move_marker(actor, lesion.id, SHOULDER, None, 1),
