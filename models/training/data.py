@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -64,6 +65,16 @@ def normalise(batch_uint8_nhwc: np.ndarray) -> np.ndarray:
 def preprocess(img: Image.Image, size: int) -> np.ndarray:
     """One PIL image -> the model's (1, 3, size, size) float32 input."""
     return normalise(resize_rgb(img, size)[None])
+
+
+def one_thread_session(path: Path) -> Any:
+    """An onnxruntime session on one CPU thread, as every figure of the recipe is measured."""
+    import onnxruntime as ort  # imported here: the app's tests load this module without it
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @dataclass(frozen=True)

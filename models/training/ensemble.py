@@ -34,14 +34,9 @@ import data
 import metrics
 import numpy as np
 import torch
+from export import parity, write_graph
 from model import LesionNet, build
 from torch import nn
-
-ARCH_WIDTHS = {
-    32: "r8-32",
-    24: "r8-24",
-    48: "r8-48",
-}
 
 
 def pillow_bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -131,6 +126,11 @@ class EnsembleWrapper(nn.Module):
         return z, torch.softmax((z - self.shift) * self.inv_t, dim=1)
 
 
+def trained_with(member: dict, arg: str, default: object) -> object:
+    """A training argument of ``member`` (``default`` for an ONNX-file member: no summary)."""
+    return member.get("summary", {}).get("args", {}).get(arg, default)
+
+
 def load_member(spec: str) -> dict:
     """``runs/<name>`` (a training run) or ``onnx:<path>`` (a single-model export)."""
     if spec.startswith("onnx:"):
@@ -214,7 +214,7 @@ def main() -> None:  # noqa: PLR0915
 
     mem = [load_member(s) for s in args.member]
     for m in mem:
-        member_split = m.get("summary", {}).get("args", {}).get("split", "product")
+        member_split = trained_with(m, "split", "product")
         if member_split != args.split:
             raise SystemExit(
                 f"{m['spec']} was trained on split {member_split!r}, not {args.split!r}"
@@ -227,7 +227,7 @@ def main() -> None:  # noqa: PLR0915
     xv, xc = imgs[masks["val"]], imgs[masks["val_clean"]]
     # Training prior and class weights (same recipe for every member): the balanced rule's prior.
     tr_counts = np.bincount(table.y[masks["train"]], minlength=len(data.CLASSES)).astype(np.float64)
-    powers = {m.get("summary", {}).get("args", {}).get("balance_power", 0.5) for m in mem}
+    powers = {trained_with(m, "balance_power", 0.5) for m in mem}
     w = tr_counts ** -float(powers.pop() if len(powers) == 1 else 0.5)
     eff = tr_counts * w / np.sum(tr_counts * w)  # the prior the weighted loss effectively learns
     log_prior = np.log(eff)
@@ -274,42 +274,20 @@ def main() -> None:  # noqa: PLR0915
     if args.cmd == "measure":
         return
 
-    import onnx
-    import onnxruntime as ort
-
     shift = args.tau * log_prior
     t_fin = metrics.fit_temperature(zc - shift, yc)
     wrap = EnsembleWrapper(build_members(args.tta), t_fin, shift).eval()
     run = data.RUNS / args.name
     run.mkdir(parents=True, exist_ok=True)
     out = run / "lesion_classifier.onnx"
-    torch.onnx.export(
+    write_graph(
         wrap,
-        (torch.zeros(1, 3, in_size, in_size),),
-        str(out),
-        input_names=["image"],
-        output_names=["logits", "probs"],
-        dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}, "probs": {0: "batch"}},
-        opset_version=17,
-        do_constant_folding=True,
-        dynamo=False,
+        in_size,
+        out,
+        "DermAI lesion_classifier: decision support for clinicians, not a diagnosis.",
     )
-    model = onnx.load(str(out))
-    onnx.checker.check_model(model, full_check=True)
-    model.doc_string = "DermAI lesion_classifier: decision support for clinicians, not a diagnosis."
-    onnx.save(model, str(out))
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"])
-    x = data.normalise(xv[:64])
-    z_o, p_o = sess.run(None, {"image": x})
-    with torch.no_grad():
-        z_t, p_t = wrap(torch.from_numpy(x))
-    parity = {
-        "max_abs_logits": float(np.abs(z_o - z_t.numpy()).max()),
-        "max_abs_probs": float(np.abs(p_o - p_t.numpy()).max()),
-    }
-    pv = metrics.softmax((zv - shift) / t_fin)
+    parity_figures = parity(out, wrap, data.normalise(xv[:64]))
+    final_val = val_scores(metrics.softmax((zv - shift) / t_fin), yv)
     base = next(m for m in mem if "summary" in m)["summary"]
     tta_any = any(mm.tta for mm in wrap.members)
     summ = dict(base)
@@ -333,7 +311,7 @@ def main() -> None:  # noqa: PLR0915
         "temperature": t_fin,
         "tta": tta_any,
         "params": params,
-        "parity_onnxruntime_vs_torch": parity,
+        "parity_onnxruntime_vs_torch": parity_figures,
         "train_summary": summ,
         "ensemble": report
         | {
@@ -341,11 +319,15 @@ def main() -> None:  # noqa: PLR0915
             "shift": shift.tolist(),
             "log_prior": log_prior.tolist(),
             "members_tta": [mm.tta for mm in wrap.members],
-            "final_val": val_scores(pv, yv),
+            "final_val": final_val,
         },
     }
     (run / "export.json").write_text(json.dumps(info, indent=2, default=float) + "\n")
-    print(json.dumps({"parity": parity, "T": t_fin, "tau": args.tau, "bytes": out.stat().st_size}))
+    print(
+        json.dumps(
+            {"parity": parity_figures, "T": t_fin, "tau": args.tau, "bytes": out.stat().st_size}
+        )
+    )
     if args.ship:
         if args.split != "product":
             raise SystemExit("only a product-split model can be shipped in the app")
@@ -373,9 +355,9 @@ def main() -> None:  # noqa: PLR0915
                 for m in mem
             ],
             "val": report,
-            "final_val": info["ensemble"]["final_val"],  # type: ignore[index]
+            "final_val": final_val,
             "temperature": t_fin,
-            "parity_onnxruntime_vs_torch": parity,
+            "parity_onnxruntime_vs_torch": parity_figures,
         }
         args.out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=float) + "\n")
         print(f"written {args.out}")

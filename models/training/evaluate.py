@@ -81,10 +81,7 @@ def main() -> None:  # noqa: PLR0915 — a linear report
     digest = hashlib.sha256(args.model.read_bytes()).hexdigest()
     if card and card.get("sha256") != digest:
         print(f"WARNING: {args.model.name} SHA-256 {digest[:12]}… differs from the card's")
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(args.model), so, providers=["CPUExecutionProvider"])
+    sess = data.one_thread_session(args.model)
     size = int(sess.get_inputs()[0].shape[2])
 
     table = data.load_table(data_dir)
@@ -221,10 +218,7 @@ def evaluate_benchmark(path: Path, table: data.Table, data_dir: Path) -> dict:
         raise SystemExit(
             f"{path.name}: SHA-256 differs from {record_path.name}: refusing to report"
         )
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    sess = data.one_thread_session(path)
     size = int(sess.get_inputs()[0].shape[2])
     masks = data.masks_for_model(table, "dermamnist")
     t = masks["official_test"]

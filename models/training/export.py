@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import data
 import numpy as np
@@ -35,9 +36,42 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def export_onnx(run: Path, out: Path) -> dict[str, object]:
+def write_graph(wrap: Any, size: int, out: Path, doc: str) -> None:
+    """Export ``wrap`` (image -> logits, probs) to ONNX at ``out``, checked, with ``doc``."""
     import onnx
-    import onnxruntime as ort
+    import torch
+
+    torch.onnx.export(
+        wrap,
+        (torch.zeros(1, 3, size, size),),
+        str(out),
+        input_names=["image"],
+        output_names=["logits", "probs"],
+        dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}, "probs": {0: "batch"}},
+        opset_version=OPSET,
+        do_constant_folding=True,
+        dynamo=False,
+    )
+    model = onnx.load(str(out))
+    onnx.checker.check_model(model, full_check=True)
+    model.doc_string = doc
+    onnx.save(model, str(out))
+
+
+def parity(out: Path, wrap: Any, x: np.ndarray) -> dict[str, float]:
+    """Largest difference between ONNX Runtime and PyTorch on the same preprocessed images."""
+    import torch
+
+    z_ort, p_ort = data.one_thread_session(out).run(None, {"image": x})
+    with torch.no_grad():
+        z_pt, p_pt = wrap(torch.from_numpy(x))
+    return {
+        "max_abs_logits": float(np.abs(z_ort - z_pt.numpy()).max()),
+        "max_abs_probs": float(np.abs(p_ort - p_pt.numpy()).max()),
+    }
+
+
+def export_onnx(run: Path, out: Path) -> dict[str, object]:
     import torch
     from model import ExportWrapper, build
 
@@ -49,44 +83,23 @@ def export_onnx(run: Path, out: Path) -> dict[str, object]:
     net.eval()
     wrap = ExportWrapper(net, summ["temperature"], summ["tta"]).eval()
     size = int(ck["size"])
-    dummy = torch.zeros(1, 3, size, size)
-    torch.onnx.export(
+    write_graph(
         wrap,
-        (dummy,),
-        str(out),
-        input_names=["image"],
-        output_names=["logits", "probs"],
-        dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}, "probs": {0: "batch"}},
-        opset_version=OPSET,
-        do_constant_folding=True,
-        dynamo=False,
+        size,
+        out,
+        f"DermAI {NAME} {VERSION}: decision support for clinicians, not a diagnosis.",
     )
-    model = onnx.load(str(out))
-    onnx.checker.check_model(model, full_check=True)
-    model.doc_string = f"DermAI {NAME} {VERSION}: decision support for clinicians, not a diagnosis."
-    onnx.save(model, str(out))
-
     # Parity: ONNX Runtime vs PyTorch on real preprocessed images.
     table = data.load_table()
     imgs = data.load_images(table, size)
     x = data.normalise(imgs[np.flatnonzero(data.masks_for_model(table)["val"])[:64]])
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"])
-    z_ort, p_ort = sess.run(None, {"image": x})
-    with torch.no_grad():
-        z_pt, p_pt = wrap(torch.from_numpy(x))
-    parity = {
-        "max_abs_logits": float(np.abs(z_ort - z_pt.numpy()).max()),
-        "max_abs_probs": float(np.abs(p_ort - p_pt.numpy()).max()),
-    }
     info = {
         "arch": ck["arch"],
         "size": size,
         "temperature": summ["temperature"],
         "tta": summ["tta"],
         "params": int(sum(p.numel() for p in net.parameters())),
-        "parity_onnxruntime_vs_torch": parity,
+        "parity_onnxruntime_vs_torch": parity(out, wrap, x),
         "train_summary": summ,
     }
     (run / "export.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -97,12 +110,7 @@ def bench(path: Path, size: int, n: int = 200) -> dict[str, float]:
     """Single-image latency with onnxruntime on one thread (p50/p95, ms)."""
     import time
 
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    sess = data.one_thread_session(path)
     x = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
     for _ in range(20):
         sess.run(None, {"image": x})

@@ -238,14 +238,9 @@ def export(_: argparse.Namespace) -> None:
 
 
 def evaluate(_: argparse.Namespace) -> None:
-    import onnxruntime as ort
-
     data_dir = data.default_data_dir()
     path = MODELS / f"{NAME}.onnx"
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    sess = data.one_thread_session(path)
     size = int(sess.get_inputs()[0].shape[2])
     table = data.load_table(data_dir)
     _, _, held = split(table)
